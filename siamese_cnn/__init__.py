@@ -1,0 +1,1 @@
+"""Siamese CNN patch matcher."""

@@ -1,0 +1,209 @@
+"""The frame-by-frame tracker: detections in, identities out.
+
+Rules (all tunables in ``configs/default.yaml`` under ``tracker``):
+
+* **Link**: each frame the scorer returns P(track i ↔ detection j) for every live track; the
+  solver assigns on -log p and gates pairs below ``min_link_probability``.
+* **Birth**: an unmatched detection whose calibrated score is at least ``birth_score`` starts a
+  *tentative* track. Weaker detections may continue tracks but never start one.
+* **Confirmation**: a tentative track becomes confirmed (and gets its public id) after
+  ``min_hits`` matched frames in a row; one miss before that deletes it. Its earlier frames are
+  kept, so the output starts where the person first appeared.
+* **Death**: a confirmed track not matched for more than ``max_gap_seconds * frame_rate`` frames
+  is finished. Until then it stays linkable, its box predicted by the Kalman filter.
+* **Gaps**: when a lost track is re-linked, the frames it missed can be filled by linear
+  interpolation (``interpolate_gaps``), which is what a viewer would draw anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from association.solver import solve
+from association.types import FrameDetections, TrackBatch
+
+from .kalman import BoxKalman
+
+
+class LinkScorer(Protocol):
+    needs_images: bool
+
+    def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
+        ...
+
+    def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:
+        ...
+
+
+@dataclass
+class TrackRules:
+    min_hits: int = 3
+    max_gap_seconds: float = 1.0
+    min_score: float = 0.2
+    birth_score: float = 0.5
+    min_link_probability: float = 0.3
+    interpolate_gaps: bool = True
+
+    def max_gap_frames(self, frame_rate: float) -> int:
+        return max(1, int(round(self.max_gap_seconds * frame_rate)))
+
+
+@dataclass
+class Track:
+    """One target's history. ``id`` is 0 until the track is confirmed."""
+
+    serial: int
+    kalman: BoxKalman
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    id: int = 0
+    appearance: object | None = None
+
+    @property
+    def last_frame(self) -> int:
+        return self.frames[-1]
+
+    @property
+    def hits(self) -> int:
+        return len(self.frames)
+
+    def rows(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """MOT result rows of this track, with short gaps filled linearly if asked."""
+        out: list[tuple[int, int, float, float, float, float, float]] = []
+        for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
+            if interpolate and k > 0:
+                prev_frame, prev_box = self.frames[k - 1], self.boxes[k - 1]
+                gap = frame - prev_frame
+                if 1 < gap <= max_gap + 1:
+                    for step in range(1, gap):
+                        t = step / gap
+                        b = (1 - t) * prev_box + t * box
+                        out.append((prev_frame + step, self.id, *map(float, b), -1.0))
+            out.append((frame, self.id, *map(float, box), float(score)))
+        return out
+
+
+Rows = list[tuple[int, int, float, float, float, float, float]]
+AppearanceUpdate = Callable[[object | None, FrameDetections, int], object]
+
+
+class OnlineTracker:
+    """Frame-by-frame tracker with a pluggable link scorer."""
+
+    def __init__(self, scorer: LinkScorer, rules: TrackRules, frame_rate: float):
+        self.scorer = scorer
+        self.rules = rules
+        self.frame_rate = frame_rate
+        self.max_gap = rules.max_gap_frames(frame_rate)
+        self._live: list[Track] = []
+        self._finished: list[Track] = []
+        self._next_serial = 1
+        self._next_id = 1
+        self._update_appearance: AppearanceUpdate = getattr(scorer, "update_appearance", lambda s, d, j: None)
+
+    # -- one frame -------------------------------------------------------------------------
+    def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray,
+             image: np.ndarray | None = None, prev_image: np.ndarray | None = None) -> list[Track]:
+        """Consume one frame's detections (calibrated scores); return confirmed tracks seen now."""
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        keep = scores >= self.rules.min_score
+        dets = FrameDetections(frame_index, boxes[keep], scores[keep])
+        self.scorer.describe(image, prev_image, dets)
+
+        for track in self._live:
+            track.kalman.predict()
+        batch = self._batch(frame_index)
+        rows, cols = np.zeros(0, int), np.zeros(0, int)
+        if len(batch) and len(dets):
+            probability = self.scorer.probability(batch, dets)
+            rows, cols = solve(probability, self.rules.min_link_probability)
+
+        matched_tracks = set(rows.tolist())
+        for r, c in zip(rows, cols, strict=True):
+            self._extend(self._live[r], dets, int(c))
+        self._retire(frame_index, matched_tracks)
+
+        matched_dets = set(cols.tolist())
+        for j in range(len(dets)):
+            if j not in matched_dets and dets.scores[j] >= self.rules.birth_score:
+                self._birth(dets, j)
+        return [t for t in self._live if t.id and t.last_frame == frame_index]
+
+    def _batch(self, frame_index: int) -> TrackBatch:
+        live = self._live
+        if not live:
+            empty = np.zeros((0, 4))
+            return TrackBatch(np.zeros(0, int), empty, empty, empty, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        return TrackBatch(
+            ids=np.array([t.serial for t in live]),
+            last_boxes=np.array([t.boxes[-1] for t in live]),
+            predicted_boxes=np.array([t.kalman.box() for t in live]),
+            velocities=np.array([t.kalman.velocity() for t in live]),
+            gaps=np.array([frame_index - t.last_frame for t in live]),
+            hits=np.array([t.hits for t in live]),
+            last_scores=np.array([t.scores[-1] for t in live]),
+            appearance=[t.appearance for t in live],
+        )
+
+    def _extend(self, track: Track, dets: FrameDetections, j: int) -> None:
+        track.kalman.update(dets.boxes[j])
+        track.frames.append(dets.frame)
+        track.boxes.append(dets.boxes[j].copy())
+        track.scores.append(float(dets.scores[j]))
+        track.appearance = self._update_appearance(track.appearance, dets, j)
+        if not track.id and track.hits >= self.rules.min_hits:
+            track.id = self._next_id
+            self._next_id += 1
+
+    def _birth(self, dets: FrameDetections, j: int) -> None:
+        track = Track(self._next_serial, BoxKalman(dets.boxes[j]))
+        self._next_serial += 1
+        self._extend(track, dets, j)
+        self._live.append(track)
+
+    def _retire(self, frame_index: int, matched: set[int]) -> None:
+        still: list[Track] = []
+        for k, track in enumerate(self._live):
+            missed = k not in matched
+            if missed and (not track.id or frame_index - track.last_frame >= self.max_gap):
+                if track.id:
+                    self._finished.append(track)
+                continue
+            still.append(track)
+        self._live = still
+
+    # -- output ----------------------------------------------------------------------------
+    def pop_finished_rows(self) -> Rows:
+        """Rows of tracks that can no longer change; they are forgotten here (bounded memory)."""
+        rows: Rows = []
+        for track in self._finished:
+            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_gap))
+        self._finished = []
+        return rows
+
+    def finish(self) -> Rows:
+        """End of the stream: every confirmed track is final."""
+        self._finished.extend(t for t in self._live if t.id)
+        self._live = []
+        return self.pop_finished_rows()
+
+
+def track_detections(tracker: OnlineTracker, frames: range, boxes_at: Callable[[int], tuple[np.ndarray, np.ndarray]],
+                     images: Callable[[int], np.ndarray] | None = None) -> Rows:
+    """Run the tracker over a whole sequence of detections; return all result rows."""
+    rows: Rows = []
+    prev = None
+    for frame in frames:
+        image = images(frame) if images is not None else None
+        boxes, scores = boxes_at(frame)
+        tracker.step(frame, boxes, scores, image, prev)
+        rows.extend(tracker.pop_finished_rows())
+        prev = image
+    rows.extend(tracker.finish())
+    return rows

@@ -1,0 +1,91 @@
+"""Build the tracker from a config and run it over a MOT sequence's detections."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from association.geometry_scorer import GeometryScorer
+
+from .det_scores import calibrate
+from .errors import InputError
+from .frames import open_frames
+from .geometry import clip_boxes
+from .mot_io import BoxTable, SeqInfo, read_detections, read_seqinfo
+from .online import LinkScorer, OnlineTracker, Rows, TrackRules
+
+
+def build_scorer(config: dict) -> LinkScorer:
+    name = config["scorer"]
+    if name == "geometry":
+        return GeometryScorer()
+    raise InputError(f"config: unknown scorer {name!r} (choose geometry)")
+
+
+def build_tracker(config: dict, frame_rate: float, scorer: LinkScorer | None = None) -> OnlineTracker:
+    rules = TrackRules(**config["tracker"])
+    return OnlineTracker(scorer or build_scorer(config), rules, frame_rate)
+
+
+@dataclass
+class PreparedDetections:
+    """Detections clipped to the image and with calibrated scores, ready for the tracker."""
+
+    table: BoxTable
+    dropped_outside: int
+
+    def at(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.table.at(frame)
+
+
+def prepare_detections(path: Path, width: int, height: int, score_source: str) -> PreparedDetections:
+    table = read_detections(path)
+    scores = calibrate(table.scores, score_source)
+    boxes, keep = (clip_boxes(table.boxes, width, height) if width and height
+                   else (table.boxes, np.ones(len(table), bool)))
+    prepared = BoxTable(table.frames[keep], table.ids[keep], boxes[keep], scores[keep], table.classes[keep])
+    return PreparedDetections(prepared, int((~keep).sum()))
+
+
+@dataclass
+class SequenceRun:
+    info: SeqInfo
+    rows: Rows
+    seconds: float
+    frames: int
+    dropped_outside: int
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("inf")
+
+
+def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
+    """Track one MOT sequence from a detection file; images are read only if the scorer needs them."""
+    info = read_seqinfo(seq_dir)
+    dets = prepare_detections(det_path, info.width, info.height, config["detections"]["score_source"])
+    if dets.table.last_frame > info.length:
+        raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
+                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+    scorer = build_scorer(config)
+    tracker = build_tracker(config, info.frame_rate, scorer)
+    start = time.perf_counter()
+    rows: Rows = []
+    if scorer.needs_images:
+        source = open_frames(seq_dir)
+        prev = None
+        for frame, image in source:
+            boxes, scores = dets.at(frame)
+            tracker.step(frame, boxes, scores, image, prev)
+            rows.extend(tracker.pop_finished_rows())
+            prev = image
+    else:
+        for frame in range(1, info.length + 1):
+            boxes, scores = dets.at(frame)
+            tracker.step(frame, boxes, scores)
+            rows.extend(tracker.pop_finished_rows())
+    rows.extend(tracker.finish())
+    return SequenceRun(info, rows, time.perf_counter() - start, info.length, dets.dropped_outside)
