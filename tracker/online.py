@@ -43,8 +43,8 @@ class LinkScorer(Protocol):
 class TrackRules:
     min_hits: int = 3
     max_gap_seconds: float = 1.0
-    min_score: float = 0.2
-    birth_score: float = 0.5
+    min_score: float = 0.4
+    birth_score: float = 0.7
     min_link_probability: float = 0.3
     interpolate_gaps: bool = True
 
@@ -193,17 +193,3 @@ class OnlineTracker:
         self._live = []
         return self.pop_finished_rows()
 
-
-def track_detections(tracker: OnlineTracker, frames: range, boxes_at: Callable[[int], tuple[np.ndarray, np.ndarray]],
-                     images: Callable[[int], np.ndarray] | None = None) -> Rows:
-    """Run the tracker over a whole sequence of detections; return all result rows."""
-    rows: Rows = []
-    prev = None
-    for frame in frames:
-        image = images(frame) if images is not None else None
-        boxes, scores = boxes_at(frame)
-        tracker.step(frame, boxes, scores, image, prev)
-        rows.extend(tracker.pop_finished_rows())
-        prev = image
-    rows.extend(tracker.finish())
-    return rows
