@@ -1,0 +1,99 @@
+"""The Siamese CNN: weight-sharing branches, a pair head whose F6 layer is the match feature.
+
+Topologies (the paper's three, plus a triplet variant), chosen by ``topology``:
+
+* ``cost_function`` — two weight-sharing branches trained with the contrastive loss on their
+  L2-normalised outputs; a pair head (F5-F7, softmax) over symmetric pair features.
+* ``triplet`` — the same branches trained with a triplet loss, same head.
+* ``in_network`` — branch outputs concatenated and classified by the head alone (softmax loss).
+* ``joint_input`` — the two patches stacked as one 10-channel input to a single CNN.
+
+The head also takes ``cues``: extra per-pair numbers (the colour-histogram similarity), because
+with few training identities the fusion, not the CNN alone, is where accuracy comes from.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+TOPOLOGIES = ("cost_function", "triplet", "in_network", "joint_input")
+
+
+def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.PReLU(c_out),
+                         nn.MaxPool2d(2))
+
+
+class Branch(nn.Module):
+    """Three conv layers with PReLU and max-pooling, part pooling (upper/lower body), F4."""
+
+    def __init__(self, in_channels: int, width: int, embed_dim: int, parts: int = 2):
+        super().__init__()
+        self.convs = nn.Sequential(_conv_block(in_channels, width), _conv_block(width, 2 * width),
+                                   _conv_block(2 * width, 4 * width))
+        self.pool = nn.AdaptiveAvgPool2d((parts, 1))
+        self.f4 = nn.Linear(4 * width * parts, embed_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.f4(self.pool(self.convs(x)).flatten(1))
+
+
+class PairHead(nn.Module):
+    """F5 -> F6 (the match feature) -> F7 -> 2-way softmax (no match, match)."""
+
+    def __init__(self, in_features: int, hidden: int, feature_dim: int):
+        super().__init__()
+        self.f5 = nn.Sequential(nn.Linear(in_features, hidden), nn.PReLU(hidden))
+        self.f6 = nn.Sequential(nn.Linear(hidden, feature_dim), nn.PReLU(feature_dim))
+        self.f7 = nn.Linear(feature_dim, 2)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.f6(self.f5(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.f7(self.features(x))
+
+
+class SiameseNet(nn.Module):
+    def __init__(self, topology: str = "cost_function", in_channels: int = 5, width: int = 32,
+                 embed_dim: int = 128, head_hidden: int = 64, feature_dim: int = 32, n_cues: int = 1):
+        super().__init__()
+        if topology not in TOPOLOGIES:
+            raise ValueError(f"unknown topology {topology!r}; choose one of {', '.join(TOPOLOGIES)}")
+        self.topology = topology
+        self.n_cues = n_cues
+        self.register_buffer("mean", torch.zeros(in_channels))
+        self.register_buffer("std", torch.ones(in_channels))
+        joint = topology == "joint_input"
+        self.branch = Branch(2 * in_channels if joint else in_channels, width, embed_dim)
+        pair_in = embed_dim if joint else (2 * embed_dim + 1)
+        self.head = PairHead(pair_in + n_cues, head_hidden, feature_dim)
+
+    def normalise(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean[:, None, None]) / self.std[:, None, None]
+
+    def embed(self, patches: torch.Tensor) -> torch.Tensor:
+        """Per-patch representation: the branch embedding, or the normalised patch for joint input."""
+        x = self.normalise(patches)
+        return x if self.topology == "joint_input" else self.branch(x)
+
+    def pair_input(self, ea: torch.Tensor, eb: torch.Tensor, cues: torch.Tensor) -> torch.Tensor:
+        """Head input for aligned rows of ``ea`` and ``eb`` (any leading shape)."""
+        if self.topology == "joint_input":
+            lead = ea.shape[:-3]
+            stacked = torch.cat([ea, eb], dim=-3).reshape(-1, 2 * ea.shape[-3], *ea.shape[-2:])
+            base = self.branch(stacked).reshape(*lead, -1)
+        elif self.topology == "in_network":
+            base = torch.cat([ea, eb, (ea * eb).sum(-1, keepdim=True)], dim=-1)
+        else:
+            na, nb = F.normalize(ea, dim=-1), F.normalize(eb, dim=-1)
+            base = torch.cat([(na - nb).abs(), na * nb, (na * nb).sum(-1, keepdim=True)], dim=-1)
+        return torch.cat([base, cues.to(base.dtype)], dim=-1)
+
+    def pair_logits(self, ea: torch.Tensor, eb: torch.Tensor, cues: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pair_input(ea, eb, cues))
+
+    def pair_features(self, ea: torch.Tensor, eb: torch.Tensor, cues: torch.Tensor) -> torch.Tensor:
+        return self.head.features(self.pair_input(ea, eb, cues))

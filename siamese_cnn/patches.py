@@ -1,0 +1,102 @@
+"""Detection patches: colour crops (LUV) and optical-flow crops, one 5-channel array per box.
+
+Cropping is one affine warp per box (boxes touching or crossing the border are padded),
+colour conversion is one OpenCV call for the whole batch, and flow is computed once per frame
+at a reduced working resolution, never per box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PatchSpec:
+    """Patch geometry. ``margin`` is the context added on each side, as a fraction of the box."""
+
+    height: int = 64
+    width: int = 32
+    margin: float = 0.1
+    flow_width: int = 480  # flow is computed on frames resized to at most this width
+    flow_gain: float = 10.0  # flow in box sizes per frame, times this, lands near unit scale
+
+
+def _affine(box: np.ndarray, spec: PatchSpec, scale: float = 1.0) -> np.ndarray:
+    """The 2x3 matrix mapping image (times ``scale``) coordinates into the patch."""
+    x, y, w, h = (np.asarray(box, dtype=np.float64) * scale).tolist()
+    w, h = max(w, 1e-3), max(h, 1e-3)
+    x0, y0 = x - spec.margin * w, y - spec.margin * h
+    sx = spec.width / (w * (1 + 2 * spec.margin))
+    sy = spec.height / (h * (1 + 2 * spec.margin))
+    return np.array([[sx, 0.0, -sx * x0], [0.0, sy, -sy * y0]])
+
+
+def crop_colour(frame_bgr: np.ndarray, boxes: np.ndarray, spec: PatchSpec) -> np.ndarray:
+    """(N, H, W, 3) uint8 BGR crops; outside the image is padded by replicating the border."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = np.empty((len(boxes), spec.height, spec.width, 3), dtype=np.uint8)
+    for i, box in enumerate(boxes):
+        out[i] = cv2.warpAffine(frame_bgr, _affine(box, spec), (spec.width, spec.height),
+                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def bgr_to_luv(patches_bgr: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 BGR -> float32 LUV in [0, 1], converted in one call."""
+    if len(patches_bgr) == 0:
+        return np.zeros(patches_bgr.shape, dtype=np.float32)
+    n, h, w, _ = patches_bgr.shape
+    luv = cv2.cvtColor(patches_bgr.reshape(n * h, w, 3), cv2.COLOR_BGR2Luv)
+    return luv.reshape(n, h, w, 3).astype(np.float32) / 255.0
+
+
+class FlowField:
+    """Dense optical flow from the previous frame to this one (DIS, ultrafast preset).
+
+    DIS was chosen over Farneback by speed: about 2.5 ms at 480x270 against about 90 ms for
+    Farneback at 768x576 on this CPU, and it is what the flow channels need (coarse motion).
+    """
+
+    def __init__(self, spec: PatchSpec):
+        self.spec = spec
+        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+
+    def _small_grey(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        scale = min(1.0, self.spec.flow_width / frame.shape[1])
+        small = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) if scale < 1 else frame
+        return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale
+
+    def compute(self, prev_frame: np.ndarray | None, frame: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """Flow (h, w, 2) in working-resolution pixels and the scale of that resolution."""
+        if prev_frame is None or prev_frame.shape != frame.shape:
+            return None, 1.0
+        prev_grey, scale = self._small_grey(prev_frame)
+        grey, _ = self._small_grey(frame)
+        return self._dis.calc(prev_grey, grey, None), scale
+
+
+def crop_flow(flow: np.ndarray | None, scale: float, boxes: np.ndarray, spec: PatchSpec) -> np.ndarray:
+    """(N, H, W, 2) float32 flow crops in box sizes per frame (x by width, y by height), times gain.
+
+    Normalising by the box makes a near and a far person walking alike look alike. Without a
+    previous frame the flow is zero.
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = np.zeros((len(boxes), spec.height, spec.width, 2), dtype=np.float32)
+    if flow is None:
+        return out
+    for i, box in enumerate(boxes):
+        patch = cv2.warpAffine(flow, _affine(box, spec, scale), (spec.width, spec.height),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        w, h = max(box[2] * scale, 1e-3), max(box[3] * scale, 1e-3)
+        out[i, ..., 0] = patch[..., 0] / w
+        out[i, ..., 1] = patch[..., 1] / h
+    return np.clip(out * spec.flow_gain, -5.0, 5.0)
+
+
+def stack_channels(luv: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) LUV and (N, H, W, 2) flow -> (N, 5, H, W) float32, channels first."""
+    return np.ascontiguousarray(np.concatenate([luv, flow], axis=3).transpose(0, 3, 1, 2), dtype=np.float32)
