@@ -63,6 +63,7 @@ class SiameseNet(nn.Module):
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}; choose one of {', '.join(TOPOLOGIES)}")
         self.topology = topology
+        self.in_channels = in_channels
         self.n_cues = n_cues
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))

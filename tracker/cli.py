@@ -32,18 +32,60 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="output folder for <SEQ>.txt and metrics.json")
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     _add_config_flags(ev)
+
+    tm = sub.add_parser("train-matcher", help="train the Siamese CNN patch matcher on MOT gt (and re-ID crops)")
+    tm.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt and img1/")
+    tm.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
+    tm.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported, not tuned)")
+    tm.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+    tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
+    _add_config_flags(tm)
+
+    tl = sub.add_parser("train-linker", help="train the XGBoost linker on real detections labelled by gt")
+    tl.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det and img1/")
+    tl.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
+    tl.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported)")
+    tl.add_argument("--out", type=Path, required=True, help="model file to write (.ubj or .json)")
+    tl.add_argument("--matcher", type=Path, help="matcher weights (default: the shipped ones)")
+    _add_config_flags(tl)
     return parser
 
 
 def _cmd_eval(args: argparse.Namespace, config: dict) -> int:
     from .evaluate import format_table, run_eval
 
-    seqs = [s.strip() for s in args.seqs.split(",") if s.strip()] if args.seqs else None
+    seqs = _names(args.seqs) if args.seqs else None
     out = args.out or Path(config["eval"]["out"])
     table = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet)
     print(format_table(table))
     print(f"results and metrics.json in {out}")
     return 0
+
+
+def _cmd_train_matcher(args: argparse.Namespace, config: dict) -> int:
+    from siamese_cnn.training_run import run_training
+
+    run_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out, config["matcher_training"],
+                 args.reid_data, progress=not args.quiet)
+    return 0
+
+
+def _cmd_train_linker(args: argparse.Namespace, config: dict) -> int:
+    from association.linker_training import run_linker_training
+
+    if args.out.suffix not in (".ubj", ".json"):
+        raise InputError(f"{args.out}: the linker is saved as XGBoost .ubj or .json")
+    run_linker_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out,
+                        config["linker_training"], args.matcher or _weights(config["matcher"]["weights"]))
+    return 0
+
+
+def _weights(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _names(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         if getattr(args, "scorer", None):
             config["scorer"] = args.scorer
-        return {"eval": _cmd_eval}[args.command](args, config)
+        commands = {"eval": _cmd_eval, "train-matcher": _cmd_train_matcher, "train-linker": _cmd_train_linker}
+        return commands[args.command](args, config)
     except (InputError, ConfigError) as exc:
         print(f"siamtrack: error: {exc}", file=sys.stderr)
         return 2

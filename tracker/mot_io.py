@@ -113,10 +113,13 @@ class BoxTable:
     boxes: np.ndarray  # (N, 4) x, y, w, h
     scores: np.ndarray  # (N,) confidence (detections) or the conf flag (gt)
     classes: np.ndarray  # (N,) int; 1 where the file has no class column
+    visibility: np.ndarray | None = None  # (N,) gt visibility in [0, 1]; 1 where not given
 
     def __post_init__(self) -> None:
+        if self.visibility is None:
+            self.visibility = np.ones(len(self.frames))
         order = np.argsort(self.frames, kind="stable")
-        for name in ("frames", "ids", "boxes", "scores", "classes"):
+        for name in ("frames", "ids", "boxes", "scores", "classes", "visibility"):
             setattr(self, name, getattr(self, name)[order])
         self._starts = {}
         if len(self.frames):
@@ -172,7 +175,9 @@ def read_ground_truth(path: str | Path) -> BoxTable:
     data, _ = _parse_rows(path, min_columns=6)
     conf = data[:, 6] if data.shape[1] > 6 else np.ones(len(data))
     classes = data[:, 7].astype(int) if data.shape[1] > 7 else np.ones(len(data), dtype=int)
-    return BoxTable(data[:, 0].astype(int), data[:, 1].astype(int), data[:, 2:6].copy(), conf.copy(), classes)
+    visibility = np.clip(data[:, 8], 0, 1) if data.shape[1] > 8 else np.ones(len(data))
+    return BoxTable(data[:, 0].astype(int), data[:, 1].astype(int), data[:, 2:6].copy(), conf.copy(), classes,
+                    visibility)
 
 
 def format_result_rows(rows: Iterable[tuple[int, int, float, float, float, float, float]]) -> str:

@@ -17,17 +17,35 @@ from .geometry import clip_boxes
 from .mot_io import BoxTable, SeqInfo, read_detections, read_seqinfo
 from .online import LinkScorer, OnlineTracker, Rows, TrackRules
 
+_MODELS: dict[tuple, object] = {}
 
-def build_scorer(config: dict) -> LinkScorer:
+
+def _cached(key: tuple, load):
+    """Models are loaded once per process, however many sequences are tracked."""
+    if key not in _MODELS:
+        _MODELS[key] = load()
+    return _MODELS[key]
+
+
+def build_scorer(config: dict, frame_rate: float) -> LinkScorer:
     name = config["scorer"]
     if name == "geometry":
         return GeometryScorer()
-    raise InputError(f"config: unknown scorer {name!r} (choose geometry)")
+    if name == "learned":
+        from association.learned_scorer import LearnedScorer
+        from association.linker import Linker
+        from siamese_cnn.matcher import PatchMatcher
+
+        weights, model, threads = config["matcher"]["weights"], config["linker"]["model"], config["matcher"]["threads"]
+        matcher = _cached(("matcher", weights), lambda: PatchMatcher.load(weights, threads=threads))
+        linker = _cached(("linker", model), lambda: Linker.load(model))
+        return LearnedScorer(matcher, linker, frame_rate, memory=config["linker"]["memory"])
+    raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
 
 
 def build_tracker(config: dict, frame_rate: float, scorer: LinkScorer | None = None) -> OnlineTracker:
     rules = TrackRules(**config["tracker"])
-    return OnlineTracker(scorer or build_scorer(config), rules, frame_rate)
+    return OnlineTracker(scorer or build_scorer(config, frame_rate), rules, frame_rate)
 
 
 @dataclass
@@ -70,7 +88,7 @@ def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
     if dets.table.last_frame > info.length:
         raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
-    scorer = build_scorer(config)
+    scorer = build_scorer(config, info.frame_rate)
     tracker = build_tracker(config, info.frame_rate, scorer)
     start = time.perf_counter()
     rows: Rows = []

@@ -1,0 +1,76 @@
+"""Appearance features of (track, detection) pairs from the Siamese matcher.
+
+A track remembers the descriptors of its last few detections (``TrackAppearance``). For each
+detection, the remembered descriptor that matches best is used: a track coming out of an
+occlusion is compared with how it looked before it was hidden, not only with its last,
+possibly half-occluded, box. One batched matcher call covers all tracks and detections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from siamese_cnn.histogram import bhattacharyya
+from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
+
+
+def appearance_feature_names(feature_dim: int) -> tuple[str, ...]:
+    return (*(f"f6_{k}" for k in range(feature_dim)), "p_match", "hist_sim", "cnn_cos", "p_match_last")
+
+
+@dataclass
+class TrackAppearance:
+    """The last ``memory`` descriptors of a track, newest last."""
+
+    descriptors: PatchDescriptors
+
+    def add(self, new: PatchDescriptors, memory: int) -> TrackAppearance:
+        d = self.descriptors
+        joined = PatchDescriptors(torch.cat([d.embeddings, new.embeddings])[-memory:],
+                                  np.concatenate([d.hist, new.hist])[-memory:],
+                                  np.concatenate([d.boxes, new.boxes])[-memory:])
+        return TrackAppearance(joined)
+
+
+def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],
+                        dets: PatchDescriptors) -> np.ndarray:
+    """(T, D, feature_dim + 4) float32: F6 of the best-matching memory, its P(match), histogram and
+    embedding similarity, and P(match) against the newest memory."""
+    t, d = len(tracks), len(dets)
+    dim = matcher.net.head.f7.in_features + 4
+    if t == 0 or d == 0:
+        return np.zeros((t, d, dim), dtype=np.float32)
+    counts = np.array([len(a.descriptors) if a is not None else 0 for a in tracks])
+    if counts.sum() == 0:
+        return np.zeros((t, d, dim), dtype=np.float32)
+    memory = PatchDescriptors(
+        torch.cat([a.descriptors.embeddings for a in tracks if a is not None]),
+        np.concatenate([a.descriptors.hist for a in tracks if a is not None]),
+        np.concatenate([a.descriptors.boxes for a in tracks if a is not None]))
+    owner = np.repeat(np.arange(t), counts)
+    slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    prob = matcher.match_probability(memory, dets)  # (R, D)
+    feats = matcher.match_features(memory, dets)  # (R, D, F)
+    hist = bhattacharyya(memory.hist, dets.hist)
+    cos = matcher.embedding_similarity(memory, dets)
+    k = int(counts.max())
+    padded = np.full((t, k, d), -1.0)
+    padded[owner, slot] = prob
+    best_slot = padded.argmax(axis=1)  # (T, D)
+    row_of = np.full((t, k), -1)
+    row_of[owner, slot] = np.arange(len(owner))
+    best_row = np.take_along_axis(row_of, best_slot, axis=1)  # (T, D)
+    newest_row = row_of[np.arange(t), np.maximum(counts - 1, 0)]
+    cols = np.arange(d)[None, :]
+    out = np.concatenate([
+        feats[best_row, cols],
+        prob[best_row, cols][..., None],
+        hist[best_row, cols][..., None],
+        cos[best_row, cols][..., None],
+        prob[newest_row[:, None], cols][..., None],
+    ], axis=-1).astype(np.float32)
+    out[counts == 0] = 0.0
+    return out

@@ -1,0 +1,65 @@
+"""The linker: XGBoost on [appearance features ⊕ context features] -> P(same target).
+
+Models are stored in XGBoost's own UBJSON format (never pickle), with the feature names inside,
+so a model trained with other features is refused rather than silently misread.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from tracker.errors import InputError
+
+DEFAULT_LINKER = Path(__file__).with_name("models") / "linker.ubj"
+
+
+class LinkerFileError(InputError):
+    """A linker model that cannot be used; the message names the file."""
+
+
+class Linker:
+    def __init__(self, booster: xgb.Booster, feature_names: list[str], info: dict | None = None):
+        self.booster = booster
+        self.feature_names = list(feature_names)
+        self.info = info or {}
+        self.booster.set_param({"nthread": 2})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Linker:
+        path = Path(path) if path is not None else DEFAULT_LINKER
+        if not path.is_file():
+            raise LinkerFileError(f"{path}: linker model not found")
+        if path.suffix not in (".ubj", ".json"):
+            raise LinkerFileError(f"{path}: linker models must be XGBoost .ubj or .json files")
+        booster = xgb.Booster()
+        try:
+            booster.load_model(str(path))
+            info = json.loads(booster.attr("siamtrack") or "{}")
+        except (xgb.core.XGBoostError, json.JSONDecodeError) as exc:
+            raise LinkerFileError(f"{path}: not a valid XGBoost model ({str(exc).splitlines()[0][:160]})") from None
+        names = info.get("feature_names")
+        if not names or booster.num_features() != len(names):
+            raise LinkerFileError(f"{path}: not a siamtrack linker (feature names missing or inconsistent)")
+        return cls(booster, names, info)
+
+    def save(self, path: str | Path) -> None:
+        from tracker.atomic import atomic_path
+
+        self.booster.set_attr(siamtrack=json.dumps({**self.info, "feature_names": self.feature_names}))
+        with atomic_path(path) as tmp:
+            self.booster.save_model(str(tmp))
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """P(link) for a (..., K) feature array; same leading shape out."""
+        features = np.asarray(features, dtype=np.float32)
+        if features.shape[-1] != len(self.feature_names):
+            raise ValueError(f"linker expects {len(self.feature_names)} features, got {features.shape[-1]}")
+        lead = features.shape[:-1]
+        if features.size == 0:
+            return np.zeros(lead)
+        flat = features.reshape(-1, features.shape[-1])
+        return self.booster.inplace_predict(flat).reshape(lead).astype(np.float64)

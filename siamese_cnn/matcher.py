@@ -1,0 +1,157 @@
+"""``PatchMatcher``: the library face of the Siamese CNN. Load shipped weights, describe patches,
+score every pair of two sets in one batched call.
+
+    from siamese_cnn import PatchMatcher
+    m = PatchMatcher.load()
+    a = m.describe(frame, boxes, prev_frame)
+    b = m.describe(frame2, boxes2, prev_frame2)
+    p = m.match_probability(a, b)   # (N, M) in [0, 1]
+    f = m.match_features(a, b)      # (N, M, D): the F6 features
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tracker.errors import InputError
+
+from .histogram import bhattacharyya, hs_histograms
+from .network import SiameseNet
+from .patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, stack_channels
+
+DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "matcher.pt"
+
+
+class ModelFileError(InputError):
+    """A model file that cannot be loaded safely; the message names the file."""
+
+
+@dataclass
+class PatchDescriptors:
+    """What ``describe`` returns: one row per box."""
+
+    embeddings: torch.Tensor  # (N, D) branch embeddings (joint-input topology: normalised patches)
+    hist: np.ndarray  # (N, 128) hue-saturation histograms
+    boxes: np.ndarray  # (N, 4)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def take(self, rows: np.ndarray | list[int]) -> PatchDescriptors:
+        rows = np.asarray(rows, dtype=int)
+        return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows])
+
+
+class PatchMatcher:
+    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None):
+        self.net = net.eval().to(memory_format=torch.channels_last)
+        self.spec = spec
+        self.info = info or {}
+        self._flow = FlowField(spec)
+        if threads:
+            torch.set_num_threads(threads)
+
+    # -- files ------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path | None = None, threads: int | None = None) -> PatchMatcher:
+        """Load weights saved by :meth:`save` (the shipped model when ``path`` is None)."""
+        path = Path(path) if path is not None else DEFAULT_WEIGHTS
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            net = SiameseNet(**blob["architecture"])
+            net.load_state_dict(blob["state_dict"])
+            spec = PatchSpec(**blob["patch_spec"])
+        except FileNotFoundError:
+            raise ModelFileError(f"{path}: model file not found") from None
+        except Exception as exc:  # a tampered or foreign file: refuse it, say why
+            raise ModelFileError(f"{path}: not a valid siamtrack matcher file ({exc.__class__.__name__}: "
+                                 f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
+        return cls(net, spec, blob.get("info", {}), threads)
+
+    def save(self, path: str | Path, architecture: dict) -> None:
+        from tracker.atomic import atomic_path
+
+        blob = {"architecture": architecture, "state_dict": self.net.state_dict(),
+                "patch_spec": asdict(self.spec), "info": self.info}
+        with atomic_path(path) as tmp:
+            torch.save(blob, tmp)
+
+    # -- describing -------------------------------------------------------------------------
+    def describe(self, frame: np.ndarray, boxes: np.ndarray, prev_frame: np.ndarray | None = None,
+                 flow: tuple[np.ndarray | None, float] | None = None) -> PatchDescriptors:
+        """Describe the boxes of one frame (HxWx3 uint8 BGR; boxes (N, 4) x, y, w, h).
+
+        Flow from ``prev_frame`` is computed here once for all boxes, unless a caller that
+        already has it passes ``flow`` (as returned by ``FlowField.compute``).
+        """
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        bgr = crop_colour(frame, boxes, self.spec)
+        if self.net.in_channels > 3 and len(boxes):
+            field, scale = flow if flow is not None else self._flow.compute(prev_frame, frame)
+            flows = crop_flow(field, scale, boxes, self.spec)
+        else:
+            flows = np.zeros((len(boxes), self.spec.height, self.spec.width, 2), np.float32)
+        return self.describe_patches(bgr, flows, boxes)
+
+    def describe_patches(self, bgr: np.ndarray, flows: np.ndarray, boxes: np.ndarray | None = None,
+                         batch: int = 512) -> PatchDescriptors:
+        """Describe ready-cropped patches ((N, H, W, 3) uint8 BGR and (N, H, W, 2) flow)."""
+        n = len(bgr)
+        boxes = np.zeros((n, 4)) if boxes is None else boxes
+        chunks = []
+        with torch.inference_mode():
+            for s in range(0, n, batch):
+                x = torch.from_numpy(stack_channels(bgr_to_luv(bgr[s:s + batch]),
+                                                    np.asarray(flows[s:s + batch], np.float32)))
+                x = x[:, : self.net.in_channels]
+                chunks.append(self.net.embed(x.contiguous(memory_format=torch.channels_last)))
+        embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
+        return PatchDescriptors(embeddings, hs_histograms(bgr), boxes)
+
+    # -- pairs ------------------------------------------------------------------------------
+    def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        n, m = len(a), len(b)
+        ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
+        eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
+        cues = torch.from_numpy(bhattacharyya(a.hist, b.hist).astype(np.float32))[..., None]
+        return ea, eb, cues
+
+    def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
+        """(N, M) P(same person) for every box of ``a`` against every box of ``b``."""
+        if len(a) == 0 or len(b) == 0:
+            return np.zeros((len(a), len(b)))
+        with torch.inference_mode():
+            logits = self.net.pair_logits(*self._grid(a, b))
+            return torch.softmax(logits, dim=-1)[..., 1].double().numpy()
+
+    def match_features(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
+        """(N, M, D) F6 features of every pair: the raw patch-matching signal for the linker."""
+        dim = self.net.head.f7.in_features
+        if len(a) == 0 or len(b) == 0:
+            return np.zeros((len(a), len(b), dim), dtype=np.float32)
+        with torch.inference_mode():
+            return self.net.pair_features(*self._grid(a, b)).numpy()
+
+    def embedding_similarity(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
+        """(N, M) cosine similarity of the branch embeddings: the CNN alone, no histogram."""
+        if self.net.topology == "joint_input" or len(a) == 0 or len(b) == 0:
+            return np.zeros((len(a), len(b)))
+        ea = torch.nn.functional.normalize(a.embeddings, dim=-1)
+        eb = torch.nn.functional.normalize(b.embeddings, dim=-1)
+        return (ea @ eb.T).double().numpy()
+
+    def pair_probability(self, d: PatchDescriptors, i: np.ndarray, j: np.ndarray, batch: int = 8192) -> np.ndarray:
+        """P(same) for aligned pairs (d[i[k]], d[j[k]]): what the evaluation protocol needs."""
+        out = []
+        with torch.inference_mode():
+            for s in range(0, len(i), batch):
+                ii, jj = i[s:s + batch], j[s:s + batch]
+                cues = (np.sqrt(d.hist[ii]) * np.sqrt(d.hist[jj])).sum(1, keepdims=True).astype(np.float32)
+                logits = self.net.pair_logits(d.embeddings[torch.as_tensor(ii)], d.embeddings[torch.as_tensor(jj)],
+                                              torch.from_numpy(cues))
+                out.append(torch.softmax(logits, dim=-1)[:, 1].double().numpy())
+        return np.concatenate(out) if out else np.zeros(0)

@@ -1,0 +1,87 @@
+"""The matcher as a library user meets it, and a tiny real training run."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from siamese_cnn import ModelFileError, PatchMatcher
+from siamese_cnn.data import mot_bank
+from siamese_cnn.patches import PatchSpec
+from siamese_cnn.protocol import protocol_bank
+from siamese_cnn.train import MatcherTrainConfig, architecture_of, train_matcher
+from tests.conftest import DEMO_SEQ
+from tracker.mot_io import read_ground_truth
+
+
+def frame(i: int) -> np.ndarray:
+    return cv2.imread(str(DEMO_SEQ / "img1" / f"{i:06d}.jpg"))
+
+
+def gt_boxes(i: int) -> tuple[np.ndarray, np.ndarray]:
+    gt = read_ground_truth(DEMO_SEQ / "gt" / "gt.txt")
+    sl = gt.rows(i)
+    return gt.boxes[sl], gt.ids[sl]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> PatchMatcher:
+    return PatchMatcher.load()
+
+
+def test_shipped_matcher_api_shapes_and_ranges(shipped: PatchMatcher):
+    boxes1, ids1 = gt_boxes(20)
+    boxes2, ids2 = gt_boxes(25)
+    a = shipped.describe(frame(20), boxes1, frame(19))
+    b = shipped.describe(frame(25), boxes2, None)
+    p = shipped.match_probability(a, b)
+    f = shipped.match_features(a, b)
+    assert p.shape == (len(boxes1), len(boxes2)) and np.all((p >= 0) & (p <= 1))
+    assert f.shape[:2] == p.shape and f.shape[2] == shipped.net.head.f7.in_features
+    # Real people five frames apart: the same person scores higher than the others, on average.
+    same = ids1[:, None] == ids2[None, :]
+    assert p[same].mean() > p[~same].mean() + 0.2
+    assert shipped.match_probability(a, a.take([])).shape == (len(boxes1), 0)
+
+
+def test_describe_is_deterministic(shipped: PatchMatcher):
+    boxes, _ = gt_boxes(30)
+    a = shipped.describe(frame(30), boxes, frame(29))
+    b = shipped.describe(frame(30), boxes, frame(29))
+    assert torch.equal(a.embeddings, b.embeddings)
+
+
+def test_tiny_training_run_lowers_loss_and_round_trips(tmp_path: Path):
+    spec = PatchSpec()
+    train = mot_bank(DEMO_SEQ, spec, frames=set(range(1, 40)), jitter=0.05)
+    holdout = protocol_bank([DEMO_SEQ], spec, step=10, frame_range=(0.5, 1.0))
+    cfg = MatcherTrainConfig(batch=16, steps_per_epoch=12, max_epochs=3, patience=10, lr=3e-3)
+    matcher, history = train_matcher(train, holdout, cfg, spec, log=lambda *_: None, progress=False)
+    assert history[-1]["loss"] < history[0]["loss"]
+    path = tmp_path / "m.pt"
+    matcher.save(path, architecture_of(cfg))
+    again = PatchMatcher.load(path)
+    boxes, _ = gt_boxes(50)
+    d1 = matcher.describe(frame(50), boxes, frame(49))
+    d2 = again.describe(frame(50), boxes, frame(49))
+    np.testing.assert_allclose(matcher.match_probability(d1, d1), again.match_probability(d2, d2), atol=1e-6)
+
+
+def test_tampered_or_foreign_model_files_are_refused(tmp_path: Path):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a model at all")
+    with pytest.raises(ModelFileError, match="garbage.pt: not a valid siamtrack matcher file"):
+        PatchMatcher.load(garbage)
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    pickled = tmp_path / "evil.pt"
+    torch.save({"architecture": Evil()}, pickled)
+    with pytest.raises(ModelFileError, match="evil.pt"):
+        PatchMatcher.load(pickled)
+    with pytest.raises(ModelFileError, match="model file not found"):
+        PatchMatcher.load(tmp_path / "missing.pt")

@@ -1,0 +1,70 @@
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from siamese_cnn.histogram import bhattacharyya, hs_histograms
+from siamese_cnn.losses import contrastive_loss, squared_distance, triplet_loss
+from siamese_cnn.patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, stack_channels
+from tests.conftest import DEMO_SEQ
+
+SPEC = PatchSpec(height=64, width=32)
+
+
+def demo_frame(i: int) -> np.ndarray:
+    return cv2.imread(str(DEMO_SEQ / "img1" / f"{i:06d}.jpg"))
+
+
+def test_patch_shapes_and_ranges_with_boxes_on_and_past_the_border():
+    frame = demo_frame(1)
+    boxes = np.array([[100, 100, 50, 120], [-30, -20, 60, 150], [600, 400, 80, 200], [700, 500, 40, 90]], float)
+    bgr = crop_colour(frame, boxes, SPEC)
+    assert bgr.shape == (4, 64, 32, 3) and bgr.dtype == np.uint8
+    luv = bgr_to_luv(bgr)
+    assert luv.min() >= 0 and luv.max() <= 1
+    flow = crop_flow(None, 1.0, boxes, SPEC)
+    x = stack_channels(luv, flow)
+    assert x.shape == (4, 5, 64, 32) and np.isfinite(x).all()
+    assert np.all(x[:, 3:] == 0)  # no previous frame: no motion
+
+
+def test_flow_crop_points_the_way_the_scene_moves():
+    frame = demo_frame(10)
+    shift = 6
+    moved = np.roll(frame, shift, axis=1)  # everything moves right by 6 px
+    flow_field = FlowField(SPEC)
+    flow, scale = flow_field.compute(frame, moved)
+    box = np.array([[250, 150, 80, 200.0]])
+    crop = crop_flow(flow, scale, box, SPEC)[0]
+    fx, fy = np.median(crop[..., 0]), np.median(crop[..., 1])
+    assert fx == pytest.approx(SPEC.flow_gain * shift / 80, rel=0.35) and abs(fy) < 0.1
+    # mirror the scene: the same motion now reads leftwards
+    flow_m, _ = flow_field.compute(frame[:, ::-1].copy(), moved[:, ::-1].copy())
+    box_m = np.array([[640 - 250 - 80, 150, 80, 200.0]])
+    assert np.median(crop_flow(flow_m, scale, box_m, SPEC)[0, ..., 0]) == pytest.approx(-fx, rel=0.35)
+
+
+def test_histogram_similarity_is_one_for_same_patch_and_lower_for_others():
+    frame = demo_frame(1)
+    bgr = crop_colour(frame, np.array([[198, 203, 62, 141], [396, 178, 104, 236.0]]), SPEC)
+    h = hs_histograms(bgr)
+    assert np.allclose(h.sum(1), 1.0)
+    sim = bhattacharyya(h, h)
+    assert np.allclose(np.diag(sim), 1.0, atol=1e-5) and sim[0, 1] < 0.99
+
+
+def test_contrastive_loss_hand_computed():
+    a = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    b = torch.tensor([[0.0, 2.0], [1.0, 0.0], [0.0, 3.0]])
+    same = torch.tensor([1, 1, 0])
+    # d = 2, 0, 2; loss = (1*2 + 0 + max(3 - 2, 0)) / (2 * 3)
+    assert float(contrastive_loss(a, b, same, margin=3.0)) == pytest.approx(3.0 / 6.0)
+    assert float(squared_distance(a, -a)[0]) == pytest.approx(4.0)
+
+
+def test_triplet_loss_hand_computed():
+    anchor = torch.tensor([[1.0, 0.0]])
+    positive = torch.tensor([[0.0, 1.0]])  # d = 2
+    negative = torch.tensor([[1.0, 0.0]])  # d = 0
+    assert float(triplet_loss(anchor, positive, negative, margin=0.5)) == pytest.approx(2.5)
+    assert float(triplet_loss(anchor, negative, positive, margin=0.5)) == 0.0
