@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from siamese_cnn.histogram import bhattacharyya
+from siamese_cnn.histogram import part_similarity
 from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
 
 
 def appearance_feature_names(feature_dim: int) -> tuple[str, ...]:
-    return (*(f"f6_{k}" for k in range(feature_dim)), "p_match", "hist_sim", "cnn_cos", "p_match_last")
+    return (*(f"f6_{k}" for k in range(feature_dim)), "p_match", "hist_sim", "stripe_sim", "cnn_cos",
+            "p_match_last")
 
 
 @dataclass
@@ -37,10 +38,10 @@ class TrackAppearance:
 
 def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],
                         dets: PatchDescriptors) -> np.ndarray:
-    """(T, D, feature_dim + 4) float32: F6 of the best-matching memory, its P(match), histogram and
-    embedding similarity, and P(match) against the newest memory."""
+    """(T, D, feature_dim + 5) float32: F6 of the best-matching memory, its P(match), whole-box and
+    stripe histogram similarity, embedding similarity, and P(match) against the newest memory."""
     t, d = len(tracks), len(dets)
-    dim = matcher.net.head.f7.in_features + 4
+    dim = matcher.net.head.f7.in_features + 5
     if t == 0 or d == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
     counts = np.array([len(a.descriptors) if a is not None else 0 for a in tracks])
@@ -54,7 +55,8 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
     prob = matcher.match_probability(memory, dets)  # (R, D)
     feats = matcher.match_features(memory, dets)  # (R, D, F)
-    hist = bhattacharyya(memory.hist, dets.hist)
+    parts = part_similarity(memory.hist, dets.hist)
+    hist, stripes = parts[..., 0], parts[..., 1:].mean(-1)
     cos = matcher.embedding_similarity(memory, dets)
     k = int(counts.max())
     padded = np.full((t, k, d), -1.0)
@@ -69,6 +71,7 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
         feats[best_row, cols],
         prob[best_row, cols][..., None],
         hist[best_row, cols][..., None],
+        stripes[best_row, cols][..., None],
         cos[best_row, cols][..., None],
         prob[newest_row[:, None], cols][..., None],
     ], axis=-1).astype(np.float32)

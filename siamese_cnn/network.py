@@ -50,7 +50,9 @@ class PairHead(nn.Module):
         self.f7 = nn.Linear(feature_dim, 2)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.f6(self.f5(x))
+        # PReLU reads dim 1 as channels: run on (pairs, features) rows, whatever the leading shape.
+        lead = x.shape[:-1]
+        return self.f6(self.f5(x.reshape(-1, x.shape[-1]))).reshape(*lead, -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.f7(self.features(x))
@@ -58,7 +60,7 @@ class PairHead(nn.Module):
 
 class SiameseNet(nn.Module):
     def __init__(self, topology: str = "cost_function", in_channels: int = 5, width: int = 32,
-                 embed_dim: int = 128, head_hidden: int = 64, feature_dim: int = 32, n_cues: int = 1):
+                 embed_dim: int = 128, head_hidden: int = 64, feature_dim: int = 32, n_cues: int = 5):
         super().__init__()
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}; choose one of {', '.join(TOPOLOGIES)}")

@@ -41,6 +41,9 @@ class TripletSampler:
 
     def _hard_negative(self, a: int) -> int | None:
         rows, frames = self._by_source[int(self.bank.source[a])]
+        if self.bank.frame_rates[int(self.bank.source[a])] <= 0:  # still crops: another person of the same set
+            other = rows[self.bank.ids[rows] != self.bank.ids[a]]
+            return int(self.rng.choice(other)) if len(other) else None
         gap = self.max_gap[self.bank.source[a]]
         lo, hi = np.searchsorted(frames, [self.bank.frames[a] - gap, self.bank.frames[a] + gap + 1])
         window = rows[lo:hi]

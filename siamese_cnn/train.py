@@ -21,6 +21,7 @@ from tracker.mot_io import read_seqinfo
 
 from .augment import AugmentSpec, augment_batch
 from .data import PatchBank, concat_banks, mot_bank, reid_bank
+from .histogram import part_similarity_rows
 from .losses import contrastive_loss, triplet_loss
 from .matcher import PatchMatcher
 from .network import SiameseNet
@@ -93,8 +94,9 @@ def evaluate_matcher(matcher: PatchMatcher, bank: PatchBank, step: int = 10) -> 
     pairs = all_pairs(bank, step=step)
     d = matcher.describe_patches(bank.bgr, bank.flow.astype(np.float32), bank.boxes)
     prob = matcher.pair_probability(d, pairs.i, pairs.j)
-    hist = (np.sqrt(bank.hist[pairs.i]) * np.sqrt(bank.hist[pairs.j])).sum(1)
-    out = {"matcher": report(prob, pairs), "histogram": report(hist, pairs)}
+    parts = part_similarity_rows(bank.hist[pairs.i], bank.hist[pairs.j])
+    out = {"matcher": report(prob, pairs), "histogram": report(parts[:, 0], pairs),
+           "stripe_histograms": report(parts.mean(1), pairs)}
     if matcher.net.topology != "joint_input":
         e = F.normalize(d.embeddings, dim=-1)
         cnn = (e[torch.as_tensor(pairs.i)] * e[torch.as_tensor(pairs.j)]).sum(1).double().numpy()
@@ -130,9 +132,8 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
             emb = net.embed(x)
             ea, ep, en = emb.split(cfg.batch)
             left, right = torch.cat([ea, ea]), torch.cat([ep, en])
-            hist = train.hist
-            cues = np.sqrt(hist[np.r_[a, a]]) * np.sqrt(hist[np.r_[p, n]])
-            cues = torch.from_numpy(cues.sum(1, keepdims=True).astype(np.float32))
+            cues = torch.from_numpy(part_similarity_rows(train.hist[np.r_[a, a]], train.hist[np.r_[p, n]])
+                                    .astype(np.float32))
             target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long()
             loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
             if cfg.topology == "cost_function":

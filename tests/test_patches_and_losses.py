@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from siamese_cnn.histogram import bhattacharyya, hs_histograms
+from siamese_cnn.histogram import bhattacharyya, hs_histograms, part_histograms, part_similarity, part_similarity_rows
 from siamese_cnn.losses import contrastive_loss, squared_distance, triplet_loss
 from siamese_cnn.patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, stack_channels
 from tests.conftest import DEMO_SEQ
@@ -68,3 +68,16 @@ def test_triplet_loss_hand_computed():
     negative = torch.tensor([[1.0, 0.0]])  # d = 0
     assert float(triplet_loss(anchor, positive, negative, margin=0.5)) == pytest.approx(2.5)
     assert float(triplet_loss(anchor, negative, positive, margin=0.5)) == 0.0
+
+
+def test_stripe_histograms_tell_swapped_clothes_apart():
+    top_red = np.zeros((1, 64, 32, 3), np.uint8)
+    top_red[:, :32] = (0, 0, 200)  # BGR red upper half
+    top_red[:, 32:] = (200, 0, 0)  # blue lower half
+    top_blue = top_red[:, ::-1].copy()  # upside down: blue on top, red below
+    a, b = part_histograms(top_red), part_histograms(top_blue)
+    sim = part_similarity(a, b)[0, 0]
+    assert a.shape == (1, 5, 128)
+    assert sim[0] == pytest.approx(1.0, abs=1e-5)  # the whole-box histogram cannot tell them apart
+    assert sim[1:].mean() < 0.6  # the stripes can
+    np.testing.assert_allclose(part_similarity_rows(a, b)[0], sim, atol=1e-6)

@@ -9,6 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def _publish(tmp_name: str, target: Path) -> None:
+    """mkstemp files are private (0600); give the result the permissions a normal file would get."""
+    os.chmod(tmp_name, 0o666 & ~_UMASK)
+    os.replace(tmp_name, target)
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", suffix: str = "") -> Iterator[IO]:
@@ -19,7 +28,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", suffix: str = "") -> 
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
-        os.replace(tmp_name, target)
+        _publish(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -35,7 +44,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp_name)
-        os.replace(tmp_name, target)
+        _publish(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

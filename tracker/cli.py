@@ -33,6 +33,25 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     _add_config_flags(ev)
 
+    tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
+                                      "MOT-format tracks")
+    tr.add_argument("source", type=Path, help="video file (mp4, avi, ...), image folder, or MOT sequence folder")
+    tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <source name>.tracked.mp4)")
+    tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: beside the video, .txt)")
+    tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
+    tr.add_argument("--detections", type=Path, help="MOT-format detection file instead of a detector")
+    tr.add_argument("--detector", choices=["hog", "onnx"], default="hog", help="built-in detector (default: hog)")
+    tr.add_argument("--model", type=Path, help="ONNX detector model (with --detector onnx)")
+    tr.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    tr.add_argument("--max-frames", type=int, help="stop after this many frames")
+    _add_config_flags(tr)
+
+    de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
+                                     "score both against its ground truth")
+    de.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: runs/demo)")
+    de.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    _add_config_flags(de)
+
     tm = sub.add_parser("train-matcher", help="train the Siamese CNN patch matcher on MOT gt (and re-ID crops)")
     tm.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt and img1/")
     tm.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
@@ -59,6 +78,29 @@ def _cmd_eval(args: argparse.Namespace, config: dict) -> int:
     table = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet)
     print(format_table(table))
     print(f"results and metrics.json in {out}")
+    return 0
+
+
+def _cmd_track(args: argparse.Namespace, config: dict) -> int:
+    from .track_video import run_track
+
+    stem = args.source.name.split(".")[0] or "tracks"
+    video = None if args.no_video else (args.output or Path(f"{stem}.tracked.mp4"))
+    mot = args.mot_output or (video.with_suffix(".txt") if video is not None else Path(f"{stem}.tracks.txt"))
+    summary = run_track(args.source, config, video, mot, args.detections, args.detector, args.model,
+                        progress=not args.quiet, max_frames=args.max_frames)
+    state = "interrupted after" if summary.interrupted else "tracked"
+    print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end")
+    if summary.dropped_outside:
+        print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
+    print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
+    return 130 if summary.interrupted else 0
+
+
+def _cmd_demo(args: argparse.Namespace, config: dict) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out, config, progress=not args.quiet)
     return 0
 
 
@@ -94,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         if getattr(args, "scorer", None):
             config["scorer"] = args.scorer
-        commands = {"eval": _cmd_eval, "train-matcher": _cmd_train_matcher, "train-linker": _cmd_train_linker}
+        commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "train-matcher": _cmd_train_matcher,
+                    "train-linker": _cmd_train_linker}
         return commands[args.command](args, config)
     except (InputError, ConfigError) as exc:
         print(f"siamtrack: error: {exc}", file=sys.stderr)

@@ -106,6 +106,11 @@ class OnlineTracker:
         self._next_id = 1
         self._update_appearance: AppearanceUpdate = getattr(scorer, "update_appearance", lambda s, d, j: None)
 
+    @property
+    def confirmed_tracks(self) -> int:
+        """How many identities have been confirmed so far."""
+        return self._next_id - 1
+
     # -- one frame -------------------------------------------------------------------------
     def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray,
              image: np.ndarray | None = None, prev_image: np.ndarray | None = None) -> list[Track]:

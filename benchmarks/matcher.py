@@ -1,0 +1,102 @@
+"""Matcher benchmark: pair ROC AUC per gap, rank-1, and speed, on validation sequences.
+
+    python benchmarks/matcher.py --data ../shared/data/mot [--ablation-minutes 6]
+
+Rows: the HSV-histogram baseline, the shipped matcher (its probability and its CNN alone), and,
+with --ablation-minutes > 0, variants trained here with the same recipe and a shorter budget:
+LUV only, LUV + flow, and each topology. Writes benchmarks/results/matcher.json and prints a
+Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from configs import load_config  # noqa: E402
+from siamese_cnn.matcher import PatchMatcher  # noqa: E402
+from siamese_cnn.patches import PatchSpec  # noqa: E402
+from siamese_cnn.protocol import GAPS, protocol_bank  # noqa: E402
+from siamese_cnn.train import MatcherTrainConfig, build_training_banks, evaluate_matcher, train_matcher  # noqa: E402
+
+TRAIN = ["MOT16-11-half", "TUD-Stadtmitte", "KITTI-17"]
+VAL = ["MOT16-09", "TUD-Campus"]
+
+
+def speed(matcher: PatchMatcher, n: int = 1024) -> tuple[float, float]:
+    """Patch embeddings per second (batched) and pair scores per second (all pairs of 40 x 40)."""
+    rng = np.random.default_rng(0)
+    spec = matcher.spec
+    bgr = rng.integers(0, 255, (n, spec.height, spec.width, 3), dtype=np.uint8)
+    flow = np.zeros((n, spec.height, spec.width, 2), np.float32)
+    matcher.describe_patches(bgr[:64], flow[:64])
+    start = time.perf_counter()
+    d = matcher.describe_patches(bgr, flow)
+    emb_rate = n / (time.perf_counter() - start)
+    a, b = d.take(np.arange(40)), d.take(np.arange(40, 80))
+    start = time.perf_counter()
+    for _ in range(20):
+        matcher.match_probability(a, b)
+    pair_rate = 20 * 1600 / (time.perf_counter() - start)
+    return emb_rate, pair_rate
+
+
+def row(name: str, metrics: dict) -> str:
+    gaps = " | ".join(f"{metrics[f'auc@{g}']:.3f}" for g in GAPS)
+    return f"| {name} | {metrics['auc']:.3f} | {gaps} | {metrics['rank1']:.3f} | {metrics['eer']:.3f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/mot"))
+    parser.add_argument("--weights", type=Path, default=None)
+    parser.add_argument("--ablation-minutes", type=float, default=0.0)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "matcher.json")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    shipped = PatchMatcher.load(args.weights)
+    val = protocol_bank([args.data / s for s in VAL], shipped.spec)
+    results: dict[str, dict] = {}
+    report = evaluate_matcher(shipped, val)
+    results["HSV histogram (16x8 H-S, Bhattacharyya)"] = report["histogram"]
+    results["shipped matcher: CNN alone (embedding cosine)"] = report["cnn_alone"]
+    results["shipped matcher: match_probability (CNN + histogram cue)"] = report["matcher"]
+    emb_rate, pair_rate = speed(shipped)
+    if args.ablation_minutes > 0:
+        base = load_config()["matcher_training"]
+        variants = {"LUV only, cost_function": {"use_flow": False},
+                    "LUV + flow, cost_function": {},
+                    "LUV + flow, in_network": {"topology": "in_network"},
+                    "LUV + flow, triplet": {"topology": "triplet"},
+                    "LUV + flow, joint_input": {"topology": "joint_input"}}
+        cfg0 = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes})
+        spec = PatchSpec(**cfg0.patch)
+        train, holdout = build_training_banks(args.data, TRAIN, cfg0, spec, None)
+        val_bank = protocol_bank([args.data / s for s in VAL], spec)
+        for name, change in variants.items():
+            cfg = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes, **change})
+            matcher, _ = train_matcher(train, holdout, cfg, spec, progress=False)
+            rep = evaluate_matcher(matcher, val_bank)
+            results[f"ablation ({args.ablation_minutes:g} min): {name}"] = rep["matcher"]
+            if "cnn_alone" in rep:
+                results[f"ablation ({args.ablation_minutes:g} min): {name}, CNN alone"] = rep["cnn_alone"]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"val": VAL, "results": results, "embeddings_per_s": emb_rate,
+                                    "pairs_per_s": pair_rate}, indent=2))
+    print("| scorer | AUC all | " + " | ".join(f"AUC gap {g}" for g in GAPS) + " | rank-1 | EER |")
+    print("|---|---|" + "---|" * len(GAPS) + "---|---|")
+    for name, metrics in results.items():
+        print(row(name, metrics))
+    print(f"\nspeed: {emb_rate:.0f} patch embeddings/s, {pair_rate:.0f} pair scores/s (2 threads)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The XGBoost linker: a real model, trained on real feature rows, saved and loaded safely."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+from association.context import CONTEXT_FEATURES, context_features
+from association.linker import Linker, LinkerFileError
+from association.linker_data import label_detections
+from association.types import FrameDetections, TrackBatch
+from tests.conftest import DEMO_SEQ
+from tracker.mot_io import read_detections, read_ground_truth
+
+
+def real_context_rows():
+    """Context features of detections at frame t against gt-labelled detections at t - 1."""
+    dets = read_detections(DEMO_SEQ / "det" / "det.txt")
+    labels = label_detections(dets, read_ground_truth(DEMO_SEQ / "gt" / "gt.txt"))
+    xs, ys = [], []
+    for t in range(2, 72):
+        prev, cur = dets.rows(t - 1), dets.rows(t)
+        keep = labels[prev] >= 0
+        if not keep.any() or cur.stop == cur.start:
+            continue
+        boxes = dets.boxes[prev][keep]
+        tracks = TrackBatch(labels[prev][keep], boxes, boxes, np.zeros_like(boxes), np.ones(len(boxes), int),
+                            np.full(len(boxes), 5), np.ones(len(boxes)))
+        x = context_features(tracks, FrameDetections(t, dets.boxes[cur], np.ones(cur.stop - cur.start)), 25.0)
+        xs.append(x.reshape(-1, x.shape[-1]))
+        same = (labels[prev][keep][:, None] == labels[cur][None, :]) & (labels[cur][None, :] >= 0)
+        ys.append(same.ravel())
+    return np.concatenate(xs), np.concatenate(ys).astype(np.float32)
+
+
+def test_labelled_detections_match_gt():
+    dets = read_detections(DEMO_SEQ / "det" / "det.txt")
+    labels = label_detections(dets, read_ground_truth(DEMO_SEQ / "gt" / "gt.txt"))
+    assert 0.6 < (labels >= 0).mean() < 0.9  # ACF recall/precision on TUD-Campus: most boxes are people
+    for frame in np.unique(dets.frames):
+        found = labels[dets.rows(frame)]
+        found = found[found >= 0]
+        assert len(found) == len(set(found.tolist()))  # one detection per person per frame
+
+
+def test_linker_learns_from_real_rows_and_round_trips(tmp_path: Path):
+    x, y = real_context_rows()
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 3, "nthread": 1, "seed": 0},
+                        xgb.DMatrix(x, label=y, feature_names=list(CONTEXT_FEATURES)), num_boost_round=20)
+    linker = Linker(booster, list(CONTEXT_FEATURES), {"note": "test"})
+    p = linker.probability(x)
+    assert p.shape == y.shape and np.all((p >= 0) & (p <= 1))
+    assert p[y == 1].mean() > 0.8 > 0.2 > p[y == 0].mean()
+    path = tmp_path / "linker.ubj"
+    linker.save(path)
+    again = Linker.load(path)
+    assert again.feature_names == list(CONTEXT_FEATURES) and again.info["note"] == "test"
+    np.testing.assert_allclose(again.probability(x.reshape(-1, 1, x.shape[1])), p[:, None], rtol=1e-6)
+
+
+def test_bad_linker_files_are_refused(tmp_path: Path):
+    with pytest.raises(LinkerFileError, match="not found"):
+        Linker.load(tmp_path / "none.ubj")
+    pickle_like = tmp_path / "model.pkl"
+    pickle_like.write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(LinkerFileError, match=".ubj or .json"):
+        Linker.load(pickle_like)
+    tampered = tmp_path / "tampered.ubj"
+    tampered.write_bytes(b"{garbage" * 10)
+    with pytest.raises(LinkerFileError, match="tampered.ubj"):
+        Linker.load(tampered)
+    rows = np.random.default_rng(0).random((20, 3))
+    plain = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(rows, label=np.r_[[0, 1] * 10]), num_boost_round=2)
+    foreign = tmp_path / "foreign.json"
+    plain.save_model(str(foreign))
+    with pytest.raises(LinkerFileError, match="not a siamtrack linker"):
+        Linker.load(foreign)

@@ -1,0 +1,47 @@
+"""Drawing tracks on frames: a stable colour per identity, the id, and a short trail."""
+
+from __future__ import annotations
+
+import colorsys
+from collections import deque
+
+import cv2
+import numpy as np
+
+
+def identity_colour(track_id: int) -> tuple[int, int, int]:
+    """A bright BGR colour, stable per id, neighbours far apart on the hue circle."""
+    hue = (track_id * 0.618033988749895) % 1.0
+    r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 1.0)
+    return int(b * 255), int(g * 255), int(r * 255)
+
+
+class Annotator:
+    def __init__(self, trail_length: int = 30):
+        self.trail_length = trail_length
+        self._trails: dict[int, deque] = {}
+
+    def draw(self, frame: np.ndarray, tracks: list[tuple[int, np.ndarray]], frame_index: int) -> np.ndarray:
+        """Draw ``(id, box)`` pairs on a copy of the frame; trails of ids not seen lately fade out."""
+        out = frame.copy()
+        for track_id, box in tracks:
+            x, y, w, h = box
+            self._trails.setdefault(track_id, deque(maxlen=self.trail_length)).append(
+                (frame_index, int(x + w / 2), int(y + h)))
+        for track_id, trail in list(self._trails.items()):
+            if frame_index - trail[-1][0] > self.trail_length:
+                del self._trails[track_id]
+                continue
+            colour = identity_colour(track_id)
+            points = np.array([(px, py) for _, px, py in trail], dtype=np.int32)
+            if len(points) > 1:
+                cv2.polylines(out, [points], False, colour, 2, cv2.LINE_AA)
+        for track_id, box in tracks:
+            x, y, w, h = (int(round(v)) for v in box)
+            colour = identity_colour(track_id)
+            cv2.rectangle(out, (x, y), (x + w, y + h), colour, 2)
+            label = str(track_id)
+            (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
+            cv2.rectangle(out, (x, y - th - 6), (x + tw + 6, y), colour, -1)
+            cv2.putText(out, label, (x + 3, y - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2, cv2.LINE_AA)
+        return out

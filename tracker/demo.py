@@ -1,0 +1,29 @@
+"""``siamtrack demo``: the bundled clip tracked from the built-in detector and from its public
+detections, both scored against its ground truth. What a new user runs first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .metrics import score_sequence
+from .track_video import run_track
+
+DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO_SEQ = "TUD-Campus"
+
+
+def run_demo(out: Path, config: dict, progress: bool = True) -> dict[str, dict[str, float]]:
+    seq_dir = DEMO_DATA / DEMO_SEQ
+    table = {}
+    for label, detections in (("built-in HOG detector", None), ("public detections (det.txt)", seq_dir / "det" /
+                                                                 "det.txt")):
+        tag = "hog" if detections is None else "public"
+        video = out / f"{DEMO_SEQ}.{tag}.mp4"
+        # the result file must be named <SEQ>.txt for scoring: one folder per run
+        mot = out / tag / f"{DEMO_SEQ}.txt"
+        summary = run_track(seq_dir, config, video, mot, detections, progress=progress)
+        metrics = score_sequence(DEMO_DATA, DEMO_SEQ, mot).summary()
+        table[label] = metrics
+        print(f"{label:30s} HOTA {metrics['HOTA']:5.1f}  IDF1 {metrics['IDF1']:5.1f}  MOTA {metrics['MOTA']:5.1f}  "
+              f"IDSW {metrics['IDSW']:3d}  {summary.fps:6.1f} fps  -> {video}")
+    return table

@@ -1,0 +1,140 @@
+"""``siamtrack track SOURCE``: frames in, an annotated video and MOT-format tracks out, streaming.
+
+Memory does not grow with the video: frames are processed one at a time, finished tracks are
+flushed to a temporary result file, and both outputs are renamed into place only when complete.
+Ctrl-C stops at the current frame and still leaves complete, valid outputs up to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from .annotate import Annotator
+from .atomic import atomic_path
+from .det_scores import calibrate
+from .detectors import Detector, HogDetector, OnnxDetector
+from .errors import InputError
+from .frames import open_frames
+from .geometry import clip_boxes
+from .mot_io import format_result_rows, read_detections
+from .pipeline import build_tracker
+
+
+@dataclass
+class TrackSummary:
+    frames: int
+    tracks: int
+    seconds: float
+    video: Path | None
+    mot: Path | None
+    interrupted: bool
+    dropped_outside: int
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def build_detector(name: str, model: Path | None, config: dict) -> Detector:
+    if name == "hog":
+        return HogDetector(**config["detector"]["hog"])
+    if name == "onnx":
+        if model is None:
+            raise InputError("--detector onnx needs --model FILE.onnx")
+        return OnnxDetector(model, **config["detector"]["onnx"])
+    raise InputError(f"unknown detector {name!r} (choose hog or onnx)")
+
+
+class _FileDetections:
+    """Boxes from a MOT detection file, with scores calibrated like ``siamtrack eval`` does."""
+
+    def __init__(self, path: Path, score_source: str):
+        self.table = read_detections(path)
+        self.scores = calibrate(self.table.scores, score_source)
+
+    def at(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        sl = self.table.rows(frame)
+        return self.table.boxes[sl], self.scores[sl]
+
+
+def _sorted_results(unsorted: Path, target: Path) -> None:
+    """Sort the flushed rows by frame then id into ``target`` (atomically)."""
+    with atomic_path(target) as tmp:
+        text = unsorted.read_text()
+        if text:
+            data = np.loadtxt(unsorted, delimiter=",", ndmin=2)
+            data = data[np.lexsort((data[:, 1], data[:, 0]))]
+            rows = [(int(r[0]), int(r[1]), *r[2:7]) for r in data]
+            tmp.write_text(format_result_rows(rows))
+        else:
+            tmp.write_text("")
+
+
+def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
+              detections: Path | None = None, detector: str = "hog", model: Path | None = None,
+              progress: bool = True, max_frames: int | None = None) -> TrackSummary:
+    frames = open_frames(source)
+    file_dets = _FileDetections(detections, config["detections"]["score_source"]) if detections else None
+    if file_dets is not None and frames.length and file_dets.table.last_frame > frames.length:
+        raise InputError(f"{detections}: detections reach frame {file_dets.table.last_frame} but {source} has "
+                         f"{frames.length} frames")
+    live_detector = None if file_dets is not None else build_detector(detector, model, config)
+    tracker = build_tracker(config, frames.frame_rate)
+    annotator = Annotator(config["video"]["trail_frames"])
+    needs_images = tracker.scorer.needs_images
+    tmp_dir = (mot_out or video_out or Path(".")).resolve().parent
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, rows_name = tempfile.mkstemp(prefix=".siamtrack-rows.", suffix=".txt", dir=tmp_dir)
+    rows_path = Path(rows_name)
+    interrupted, count, dropped = False, 0, 0
+    start = time.perf_counter()
+    try:
+        with contextlib.ExitStack() as stack:
+            rows_file = stack.enter_context(os.fdopen(fd, "w"))
+            writer = None
+            if video_out is not None:
+                video_tmp = stack.enter_context(atomic_path(video_out))
+                fourcc = cv2.VideoWriter_fourcc(*config["video"]["fourcc"])
+                writer = cv2.VideoWriter(str(video_tmp), fourcc, frames.frame_rate, (frames.width, frames.height))
+                if not writer.isOpened():
+                    raise InputError(f"{video_out}: cannot open a video writer for this file type")
+                stack.callback(writer.release)
+            bar = stack.enter_context(tqdm(total=max_frames or frames.length, unit="frame", disable=not progress,
+                                           file=sys.stderr, desc="tracking", dynamic_ncols=True))
+            prev = None
+            try:
+                for index, image in frames:
+                    if max_frames is not None and index > max_frames:
+                        break
+                    boxes, scores = file_dets.at(index) if file_dets is not None else live_detector.detect(image)
+                    boxes, keep = clip_boxes(boxes, frames.width, frames.height)
+                    dropped += int((~keep).sum())
+                    shown = tracker.step(index, boxes[keep], scores[keep], image if needs_images else None,
+                                         prev if needs_images else None)
+                    rows_file.write(format_result_rows(tracker.pop_finished_rows()))
+                    if writer is not None:
+                        writer.write(annotator.draw(image, [(t.id, t.boxes[-1]) for t in shown], index))
+                    prev = image
+                    count = index
+                    bar.update(1)
+            except KeyboardInterrupt:
+                interrupted = True
+            rows_file.write(format_result_rows(tracker.finish()))
+        if mot_out is not None:
+            _sorted_results(rows_path, mot_out)
+    finally:
+        rows_path.unlink(missing_ok=True)
+    if count == 0 and not interrupted:
+        raise InputError(f"{source}: no frame could be read")
+    seconds = time.perf_counter() - start
+    return TrackSummary(count, tracker.confirmed_tracks, seconds, video_out, mot_out, interrupted, dropped)
