@@ -1,6 +1,13 @@
 """The frame-by-frame pipeline: detections -> links -> tracks, MOT I/O, metrics and the CLI."""
 
-from .errors import InputError
-from .online import OnlineTracker, TrackRules
+import os
+
+# FFmpeg and OpenCV print their own diagnostics to stderr (e.g. "moov atom not found" for a truncated
+# mp4); we report such problems ourselves in one line, so keep theirs quiet unless the user asks.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+from .errors import InputError  # noqa: E402
+from .online import OnlineTracker, TrackRules  # noqa: E402
 
 __all__ = ["InputError", "OnlineTracker", "TrackRules"]

@@ -70,8 +70,8 @@ class HogDetector:
 class OnnxDetector:
     """A user's YOLO-style ONNX detector run with OpenCV's dnn module.
 
-    Accepted outputs: (1, 4 + C, N) (YOLOv8 style: cx, cy, w, h, class scores) or (1, N, 5 + C)
-    (YOLOv5 style: cx, cy, w, h, objectness, class scores), in input-image pixels. Only
+    Accepted outputs: (1, 84, N) or (1, N, 84) (YOLOv8 style: cx, cy, w, h, 80 class scores) or
+    (1, N, 85) (YOLOv5 style: cx, cy, w, h, objectness, 80 class scores), in input-image pixels. Only
     ``person_class`` is kept. Letterboxing keeps the aspect ratio.
     """
 
@@ -85,7 +85,8 @@ class OnnxDetector:
         try:
             self.net = cv2.dnn.readNetFromONNX(str(model))
         except cv2.error as exc:
-            raise InputError(f"{model}: OpenCV cannot read this ONNX model ({str(exc).strip().splitlines()[-1]})") \
+            lines = [ln.strip("> ").strip() for ln in str(exc).splitlines() if ln.strip("> ").strip()]
+            raise InputError(f"{model}: OpenCV cannot read this ONNX model ({lines[-1] if lines else 'no reason'})") \
                 from None
         self.model, self.size, self.person_class = model, input_size, person_class
         self.min_score, self.nms_iou = min_score, nms_iou
@@ -104,12 +105,14 @@ class OnnxDetector:
         out = out.reshape(out.shape[-2], out.shape[-1]) if out.ndim == 3 else out
         if out.ndim != 2:
             raise InputError(f"{self.model}: unexpected output shape {out.shape} (expected YOLO-style)")
-        if out.shape[0] < out.shape[1] and out.shape[0] >= 5 + self.person_class:  # (4 + C, N)
-            rows = out.T
+        # The attribute axis is the one of length 84 (YOLOv8: box + 80 classes) or 85 (YOLOv5: box,
+        # objectness, 80 classes); for other class counts, the shorter axis.
+        attr_axis = 0 if out.shape[0] in (84, 85) else 1 if out.shape[1] in (84, 85) else int(np.argmin(out.shape))
+        rows = out.T if attr_axis == 0 else out
+        if rows.shape[1] == 85:
+            scores = rows[:, 4] * rows[:, 5 + self.person_class]
+        else:
             scores = rows[:, 4 + self.person_class]
-        else:  # (N, 5 + C)
-            rows = out
-            scores = rows[:, 4] * rows[:, 5 + self.person_class] if rows.shape[1] > 5 else rows[:, 4]
         cx, cy, bw, bh = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         boxes = np.stack([cx - bw / 2, cy - bh / 2, bw, bh], axis=1) / ratio
         mask = scores >= self.min_score
