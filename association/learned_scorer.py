@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from siamese_cnn.matcher import PatchMatcher
+from tracker.timing import stage
 
 from .appearance import TrackAppearance, appearance_feature_names, appearance_features
 from .context import CONTEXT_FEATURES, context_features
@@ -54,5 +55,7 @@ class LearnedScorer:
         return TrackAppearance(new) if state is None else state.add(new, self.memory)
 
     def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:
-        features = pair_features(self.matcher, tracks, dets, self.frame_rate)
-        return self.linker.probability(features[..., self._columns])
+        with stage("features"):
+            features = pair_features(self.matcher, tracks, dets, self.frame_rate)[..., self._columns]
+        with stage("xgboost"):
+            return self.linker.probability(features)

@@ -70,7 +70,8 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     holdout = xgb.DMatrix(x_ho, label=y_ho, feature_names=names)
     booster = xgb.train(params, train, num_boost_round=s["rounds"], evals=[(holdout, "holdout")],
                         early_stopping_rounds=s["early_stopping"], verbose_eval=50)
-    booster = booster[: booster.best_iteration + 1]
+    rounds = booster.best_iteration + 1
+    booster = booster[:rounds]
     p_va = booster.inplace_predict(x_va)
     per_gap = {}
     for lo, hi in ((1, 1), (2, 5), (6, 15), (16, 30), (31, 10**6)):
@@ -80,7 +81,7 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     gain = booster.get_score(importance_type="total_gain")
     total = sum(gain.values()) or 1.0
     info = {"features": s["features"], "train_seqs": train_seqs, "val_seqs": val_seqs,
-            "train_pairs": int(len(y_tr)), "val_pairs": int(len(y_va)), "rounds": booster.best_iteration + 1,
+            "train_pairs": int(len(y_tr)), "val_pairs": int(len(y_va)), "rounds": rounds,
             "validation": {"log_loss": _log_loss(p_va, y_va), "auc": roc_auc(p_va, y_va), "auc_by_gap": per_gap},
             "importance": dict(sorted(((k, v / total) for k, v in gain.items()), key=lambda kv: -kv[1])),
             "settings": s, "train_minutes": (time.monotonic() - start) / 60}

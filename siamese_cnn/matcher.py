@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from tracker.errors import InputError
+from tracker.timing import stage
 
 from .histogram import part_histograms, part_similarity, part_similarity_rows
 from .network import SiameseNet
@@ -89,12 +90,13 @@ class PatchMatcher:
         already has it passes ``flow`` (as returned by ``FlowField.compute``).
         """
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-        bgr = crop_colour(frame, boxes, self.spec)
+        field, scale = None, 1.0
         if self.net.in_channels > 3 and len(boxes):
-            field, scale = flow if flow is not None else self._flow.compute(prev_frame, frame)
+            with stage("flow"):
+                field, scale = flow if flow is not None else self._flow.compute(prev_frame, frame)
+        with stage("patches"):
+            bgr = crop_colour(frame, boxes, self.spec)
             flows = crop_flow(field, scale, boxes, self.spec)
-        else:
-            flows = np.zeros((len(boxes), self.spec.height, self.spec.width, 2), np.float32)
         return self.describe_patches(bgr, flows, boxes)
 
     def describe_patches(self, bgr: np.ndarray, flows: np.ndarray, boxes: np.ndarray | None = None,
@@ -105,12 +107,16 @@ class PatchMatcher:
         chunks = []
         with torch.inference_mode():
             for s in range(0, n, batch):
-                x = torch.from_numpy(stack_channels(bgr_to_luv(bgr[s:s + batch]),
-                                                    np.asarray(flows[s:s + batch], np.float32)))
-                x = x[:, : self.net.in_channels]
-                chunks.append(self.net.embed(x.contiguous(memory_format=torch.channels_last)))
+                with stage("patches"):
+                    x = torch.from_numpy(stack_channels(bgr_to_luv(bgr[s:s + batch]),
+                                                        np.asarray(flows[s:s + batch], np.float32)))
+                    x = x[:, : self.net.in_channels].contiguous(memory_format=torch.channels_last)
+                with stage("cnn"):
+                    chunks.append(self.net.embed(x))
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
-        return PatchDescriptors(embeddings, part_histograms(bgr), boxes)
+        with stage("patches"):
+            hist = part_histograms(bgr)
+        return PatchDescriptors(embeddings, hist, boxes)
 
     # -- pairs ------------------------------------------------------------------------------
     def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

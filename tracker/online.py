@@ -27,6 +27,7 @@ from association.solver import solve
 from association.types import FrameDetections, TrackBatch
 
 from .kalman import BoxKalman
+from .timing import stage
 
 
 class LinkScorer(Protocol):
@@ -127,7 +128,8 @@ class OnlineTracker:
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(batch) and len(dets):
             probability = self.scorer.probability(batch, dets)
-            rows, cols = solve(probability, self.rules.min_link_probability)
+            with stage("assignment"):
+                rows, cols = solve(probability, self.rules.min_link_probability)
 
         matched_tracks = set(rows.tolist())
         for r, c in zip(rows, cols, strict=True):

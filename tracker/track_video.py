@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .frames import open_frames
 from .geometry import clip_boxes
 from .mot_io import format_result_rows, read_detections
 from .pipeline import build_tracker
+from .timing import stage
 
 
 @dataclass
@@ -80,6 +82,17 @@ def _sorted_results(unsorted: Path, target: Path) -> None:
             tmp.write_text("")
 
 
+def _timed(frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
+    """Frames, with decoding time accounted to the "decode" stage."""
+    iterator = iter(frames)
+    while True:
+        with stage("decode"):
+            item = next(iterator, None)
+        if item is None:
+            return
+        yield item
+
+
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str = "hog", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
@@ -113,17 +126,19 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                                            file=sys.stderr, desc="tracking", dynamic_ncols=True))
             prev = None
             try:
-                for index, image in frames:
+                for index, image in _timed(frames):
                     if max_frames is not None and index > max_frames:
                         break
-                    boxes, scores = file_dets.at(index) if file_dets is not None else live_detector.detect(image)
+                    with stage("detect"):
+                        boxes, scores = file_dets.at(index) if file_dets is not None else live_detector.detect(image)
                     boxes, keep = clip_boxes(boxes, frames.width, frames.height)
                     dropped += int((~keep).sum())
                     shown = tracker.step(index, boxes[keep], scores[keep], image if needs_images else None,
                                          prev if needs_images else None)
-                    rows_file.write(format_result_rows(tracker.pop_finished_rows()))
-                    if writer is not None:
-                        writer.write(annotator.draw(image, [(t.id, t.boxes[-1]) for t in shown], index))
+                    with stage("writing"):
+                        rows_file.write(format_result_rows(tracker.pop_finished_rows()))
+                        if writer is not None:
+                            writer.write(annotator.draw(image, [(t.id, t.boxes[-1]) for t in shown], index))
                     prev = image
                     count = index
                     bar.update(1)

@@ -1,0 +1,33 @@
+"""Per-stage wall-clock accounting for the speed benchmark; near-free when switched off."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+
+_enabled = False
+_totals: dict[str, float] = defaultdict(float)
+
+
+def enable(on: bool = True) -> None:
+    global _enabled
+    _enabled = on
+    _totals.clear()
+
+
+def totals() -> dict[str, float]:
+    return dict(_totals)
+
+
+@contextlib.contextmanager
+def stage(name: str) -> Iterator[None]:
+    if not _enabled:
+        yield
+        return
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        _totals[name] += time.perf_counter() - start
