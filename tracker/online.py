@@ -48,9 +48,14 @@ class TrackRules:
     birth_score: float = 0.7
     min_link_probability: float = 0.3
     interpolate_gaps: bool = True
+    max_interpolation_seconds: float = 1.0
+    cascade: bool = False
 
     def max_gap_frames(self, frame_rate: float) -> int:
         return max(1, int(round(self.max_gap_seconds * frame_rate)))
+
+    def max_interpolation_frames(self, frame_rate: float) -> int:
+        return max(1, int(round(self.max_interpolation_seconds * frame_rate)))
 
 
 @dataclass
@@ -101,6 +106,7 @@ class OnlineTracker:
         self.rules = rules
         self.frame_rate = frame_rate
         self.max_gap = rules.max_gap_frames(frame_rate)
+        self.max_interpolation = rules.max_interpolation_frames(frame_rate)
         self._live: list[Track] = []
         self._finished: list[Track] = []
         self._next_serial = 1
@@ -129,7 +135,7 @@ class OnlineTracker:
         if len(batch) and len(dets):
             probability = self.scorer.probability(batch, dets)
             with stage("assignment"):
-                rows, cols = solve(probability, self.rules.min_link_probability)
+                rows, cols = self._assign(probability, batch.gaps)
 
         matched_tracks = set(rows.tolist())
         for r, c in zip(rows, cols, strict=True):
@@ -141,6 +147,22 @@ class OnlineTracker:
             if j not in matched_dets and dets.scores[j] >= self.rules.birth_score:
                 self._birth(dets, j)
         return [t for t in self._live if t.id and t.last_frame == frame_index]
+
+    def _assign(self, probability: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One Hungarian over all tracks, or (``cascade``) tracks seen last frame first, then the
+        lost ones on the detections left over."""
+        gate = self.rules.min_link_probability
+        if not self.rules.cascade:
+            return solve(probability, gate)
+        recent = np.nonzero(gaps <= 1)[0]
+        lost = np.nonzero(gaps > 1)[0]
+        r1, c1 = solve(probability[recent], gate)
+        rows, cols = recent[r1], c1
+        free = np.setdiff1d(np.arange(probability.shape[1]), cols)
+        if len(lost) and len(free):
+            r2, c2 = solve(probability[np.ix_(lost, free)], gate)
+            rows, cols = np.r_[rows, lost[r2]], np.r_[cols, free[c2]]
+        return rows, cols
 
     def _batch(self, frame_index: int) -> TrackBatch:
         live = self._live
@@ -190,7 +212,7 @@ class OnlineTracker:
         """Rows of tracks that can no longer change; they are forgotten here (bounded memory)."""
         rows: Rows = []
         for track in self._finished:
-            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_gap))
+            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation))
         self._finished = []
         return rows
 
