@@ -142,6 +142,17 @@ class PatchMatcher:
         with torch.inference_mode():
             return self.net.pair_features(*self._grid(a, b)).numpy()
 
+    def match_features_and_probability(self, a: PatchDescriptors, b: PatchDescriptors
+                                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Both of the above from one pass through the head (what the linker needs each frame)."""
+        dim = self.net.head.f7.in_features
+        if len(a) == 0 or len(b) == 0:
+            return np.zeros((len(a), len(b), dim), dtype=np.float32), np.zeros((len(a), len(b)))
+        with torch.inference_mode():
+            features = self.net.pair_features(*self._grid(a, b))
+            prob = torch.softmax(self.net.head.f7(features), dim=-1)[..., 1].double().numpy()
+            return features.numpy(), prob
+
     def embedding_similarity(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) cosine similarity of the branch embeddings: the CNN alone, no histogram."""
         if self.net.topology == "joint_input" or len(a) == 0 or len(b) == 0:

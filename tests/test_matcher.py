@@ -85,3 +85,12 @@ def test_tampered_or_foreign_model_files_are_refused(tmp_path: Path):
         PatchMatcher.load(pickled)
     with pytest.raises(ModelFileError, match="model file not found"):
         PatchMatcher.load(tmp_path / "missing.pt")
+
+
+def test_features_and_probability_in_one_pass_agree(shipped: PatchMatcher):
+    boxes, _ = gt_boxes(40)
+    a = shipped.describe(frame(40), boxes, frame(39))
+    b = shipped.describe(frame(45), gt_boxes(45)[0], frame(44))
+    features, prob = shipped.match_features_and_probability(a, b)
+    np.testing.assert_allclose(prob, shipped.match_probability(a, b), atol=1e-6)
+    np.testing.assert_allclose(features, shipped.match_features(a, b), atol=1e-6)

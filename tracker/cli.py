@@ -31,6 +31,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--det", help="detection file inside each sequence (default: det/det.txt)")
     ev.add_argument("--out", type=Path, help="output folder for <SEQ>.txt and metrics.json")
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    ev.add_argument("--mode", choices=["online", "global"], help="frame by frame, or offline min-cost flow")
     _add_config_flags(ev)
 
     tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
@@ -136,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         if getattr(args, "scorer", None):
             config["scorer"] = args.scorer
+        if getattr(args, "mode", None):
+            config["mode"] = args.mode
         commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "train-matcher": _cmd_train_matcher,
                     "train-linker": _cmd_train_linker}
         return commands[args.command](args, config)
@@ -145,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("siamtrack: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `siamtrack eval ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from .det_scores import calibrate
 from .errors import InputError
 from .frames import open_frames
 from .geometry import clip_boxes
+from .global_mode import track_global
 from .mot_io import BoxTable, SeqInfo, read_detections, read_seqinfo
 from .online import LinkScorer, OnlineTracker, Rows, TrackRules
 
@@ -81,6 +82,18 @@ class SequenceRun:
         return self.frames / self.seconds if self.seconds > 0 else float("inf")
 
 
+def _frames_with_detections(seq_dir: Path, info: SeqInfo, dets: PreparedDetections, needs_images: bool):
+    """(index, image, previous image, boxes, scores) for every frame, images only if needed."""
+    if needs_images:
+        prev = None
+        for frame, image in open_frames(seq_dir):
+            yield (frame, image, prev, *dets.at(frame))
+            prev = image
+    else:
+        for frame in range(1, info.length + 1):
+            yield (frame, None, None, *dets.at(frame))
+
+
 def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
     """Track one MOT sequence from a detection file; images are read only if the scorer needs them."""
     info = read_seqinfo(seq_dir)
@@ -89,8 +102,14 @@ def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
         raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
     scorer = build_scorer(config, info.frame_rate)
-    tracker = build_tracker(config, info.frame_rate, scorer)
     start = time.perf_counter()
+    if config["mode"] == "global":
+        rows = track_global(_frames_with_detections(seq_dir, info, dets, scorer.needs_images), scorer,
+                            TrackRules(**config["tracker"]), config["global"], info.frame_rate)
+        return SequenceRun(info, rows, time.perf_counter() - start, info.length, dets.dropped_outside)
+    if config["mode"] != "online":
+        raise InputError(f"config: unknown mode {config['mode']!r} (choose online or global)")
+    tracker = build_tracker(config, info.frame_rate, scorer)
     rows: Rows = []
     if scorer.needs_images:
         source = open_frames(seq_dir)
