@@ -71,7 +71,14 @@ class VideoFileSource(FrameSource):
 
 
 def _read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read image ({exc.strerror})") from None
+    # A JPEG cut short still half-decodes (libjpeg only warns on stderr); refuse it ourselves.
+    if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-64:]:
+        raise InputError(f"{path}: truncated JPEG (no end-of-image marker)")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
     if image is None:
         raise InputError(f"{path}: cannot decode image (missing, empty or corrupt)")
     return image
@@ -94,6 +101,9 @@ def open_frames(source: str | Path, frame_rate: float | None = None) -> FrameSou
         images = _images_in(folder) if folder.is_dir() else []
         if not images:
             raise InputError(f"{folder}: MOT sequence has no images")
+        if (path / "seqinfo.ini").is_file() and len(images) != info.length:
+            raise InputError(f"{path / 'seqinfo.ini'}: says {info.length} frames but {folder.name}/ holds "
+                             f"{len(images)} images")
         return ImageFolderSource(folder, frame_rate or info.frame_rate, images)
     images = _images_in(path)
     if not images:
