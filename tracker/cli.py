@@ -53,21 +53,22 @@ def _build_parser() -> argparse.ArgumentParser:
     de.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     _add_config_flags(de)
 
-    tm = sub.add_parser("train-matcher", help="train the Siamese CNN patch matcher on MOT gt (and re-ID crops)")
-    tm.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt and img1/")
-    tm.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
-    tm.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported, not tuned)")
-    tm.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+    tm = _training_parser(sub, "train-matcher", "train the Siamese CNN patch matcher on MOT gt (and re-ID crops)",
+                          "weights file to write (.pt)")
     tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
-    _add_config_flags(tm)
-
-    tl = sub.add_parser("train-linker", help="train the XGBoost linker on real detections labelled by gt")
-    tl.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det and img1/")
-    tl.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
-    tl.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported)")
-    tl.add_argument("--out", type=Path, required=True, help="model file to write (.ubj or .json)")
+    tl = _training_parser(sub, "train-linker", "train the XGBoost linker on real detections labelled by gt",
+                          "model file to write (.ubj or .json)")
     tl.add_argument("--matcher", type=Path, help="matcher weights (default: the shipped ones)")
-    _add_config_flags(tl)
+    return parser
+
+
+def _training_parser(sub, name: str, help_text: str, out_help: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det and img1/")
+    parser.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
+    parser.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported only)")
+    parser.add_argument("--out", type=Path, required=True, help=out_help)
+    _add_config_flags(parser)
     return parser
 
 
