@@ -118,7 +118,9 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
             if video_out is not None:
                 video_tmp = stack.enter_context(atomic_path(video_out))
                 fourcc = cv2.VideoWriter_fourcc(*config["video"]["fourcc"])
-                writer = cv2.VideoWriter(str(video_tmp), fourcc, frames.frame_rate, (frames.width, frames.height))
+                scale = min(1.0, config["video"]["max_width"] / frames.width)
+                size = (int(round(frames.width * scale)), int(round(frames.height * scale)))
+                writer = cv2.VideoWriter(str(video_tmp), fourcc, frames.frame_rate, size)
                 if not writer.isOpened():
                     raise InputError(f"{video_out}: cannot open a video writer for this file type")
                 stack.callback(writer.release)
@@ -138,7 +140,8 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                     with stage("writing"):
                         rows_file.write(format_result_rows(tracker.pop_finished_rows()))
                         if writer is not None:
-                            writer.write(annotator.draw(image, [(t.id, t.boxes[-1]) for t in shown], index))
+                            small = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) if scale < 1 else image
+                            writer.write(annotator.draw(small, [(t.id, t.boxes[-1] * scale) for t in shown], index))
                     prev = image
                     count = index
                     bar.update(1)
