@@ -14,7 +14,9 @@ import torch
 from tests.conftest import DEMO_SEQ
 from tracker.annotate import identity_colour
 from tracker.cli import main
-from tracker.detectors import HogDetector, OnnxDetector
+from tracker.detectors import HogDetector, OnnxDetector, SsdLiteDetector
+from tracker.geometry import iou_matrix
+from tracker.mot_io import read_ground_truth
 from tracker.mot_io import read_detections, read_results
 
 
@@ -76,6 +78,15 @@ def test_hog_detector_output_format():
     assert np.all((scores >= 0) & (scores <= 1)) and np.all(boxes[:, 2:] > 0)
 
 
+def test_ssdlite_finds_the_people_of_a_real_frame():
+    boxes, scores = SsdLiteDetector().detect(cv2.imread(str(DEMO_SEQ / "img1" / "000001.jpg")))
+    assert boxes.ndim == 2 and boxes.shape[1] == 4 and np.all((scores >= 0) & (scores <= 1))
+    gt = read_ground_truth(DEMO_SEQ / "gt" / "gt.txt")
+    people = gt.boxes[gt.rows(1)]
+    found = (iou_matrix(people, boxes[scores >= 0.5]).max(axis=1) >= 0.5).sum()
+    assert found >= 4  # of the 6 annotated people, several heavily occluded
+
+
 class FixedYolo(torch.nn.Module):
     """A real ONNX graph with YOLOv8-shaped output: one person, one faint person, one car."""
 
@@ -132,12 +143,12 @@ def test_unreadable_sources_and_bad_detection_files(tmp_path: Path, clip: Path):
 def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):
     out, mot = tmp_path / "o.mp4", tmp_path / "o.txt"
     proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "track", str(DEMO_SEQ), "-o", str(out),
-                             "--mot-output", str(mot), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--mot-output", str(mot), "--quiet", "--detector", "hog"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tmp_path.glob(".siamtrack-rows.*")):
         time.sleep(0.1)
-    time.sleep(2.0)  # the built-in detector is slow enough to be mid-clip now
+    time.sleep(2.0)  # the HOG detector (~3 fps) is mid-clip now
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr

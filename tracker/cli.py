@@ -41,7 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: beside the video, .txt)")
     tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
     tr.add_argument("--detections", type=Path, help="MOT-format detection file instead of a detector")
-    tr.add_argument("--detector", choices=["hog", "onnx"], default="hog", help="built-in detector (default: hog)")
+    tr.add_argument("--detector", choices=["ssdlite", "hog", "onnx"],
+                    help="detector when no --detections are given (default: detector.default, ssdlite)")
     tr.add_argument("--model", type=Path, help="ONNX detector model (with --detector onnx)")
     tr.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     tr.add_argument("--max-frames", type=int, help="stop after this many frames")
@@ -89,7 +90,8 @@ def _cmd_track(args: argparse.Namespace, config: dict) -> int:
     stem = args.source.name.split(".")[0] or "tracks"
     video = None if args.no_video else (args.output or Path(f"{stem}.tracked.mp4"))
     mot = args.mot_output or (video.with_suffix(".txt") if video is not None else Path(f"{stem}.tracks.txt"))
-    summary = run_track(args.source, config, video, mot, args.detections, args.detector, args.model,
+    summary = run_track(args.source, config, video, mot, args.detections,
+                        args.detector or config["detector"]["default"], args.model,
                         progress=not args.quiet, max_frames=args.max_frames)
     state = "interrupted after" if summary.interrupted else "tracked"
     print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end")

@@ -15,13 +15,14 @@ DEMO_SEQ = "TUD-Campus"
 def run_demo(out: Path, config: dict, progress: bool = True) -> dict[str, dict[str, float]]:
     seq_dir = DEMO_DATA / DEMO_SEQ
     table = {}
-    for label, detections in (("built-in HOG detector", None), ("public detections (det.txt)", seq_dir / "det" /
-                                                                 "det.txt")):
-        tag = "hog" if detections is None else "public"
+    runs = (("built-in detector (SSDLite)", None), ("public detections (det.txt)", seq_dir / "det" / "det.txt"))
+    for label, detections in runs:
+        tag = "detector" if detections is None else "public"
         video = out / f"{DEMO_SEQ}.{tag}.mp4"
         # the result file must be named <SEQ>.txt for scoring: one folder per run
         mot = out / tag / f"{DEMO_SEQ}.txt"
-        summary = run_track(seq_dir, config, video, mot, detections, progress=progress)
+        summary = run_track(seq_dir, config, video, mot, detections, config["detector"]["default"],
+                            progress=progress)
         metrics = score_sequence(DEMO_DATA, DEMO_SEQ, mot).summary()
         table[label] = metrics
         print(f"{label:30s} HOTA {metrics['HOTA']:5.1f}  IDF1 {metrics['IDF1']:5.1f}  MOTA {metrics['MOTA']:5.1f}  "

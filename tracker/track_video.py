@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .annotate import Annotator
 from .atomic import atomic_path
 from .det_scores import calibrate
-from .detectors import Detector, HogDetector, OnnxDetector
+from .detectors import Detector, HogDetector, OnnxDetector, SsdLiteDetector
 from .errors import InputError
 from .frames import open_frames
 from .geometry import clip_boxes
@@ -50,11 +50,13 @@ class TrackSummary:
 def build_detector(name: str, model: Path | None, config: dict) -> Detector:
     if name == "hog":
         return HogDetector(**config["detector"]["hog"])
+    if name == "ssdlite":
+        return SsdLiteDetector(**config["detector"]["ssdlite"])
     if name == "onnx":
         if model is None:
             raise InputError("--detector onnx needs --model FILE.onnx")
         return OnnxDetector(model, **config["detector"]["onnx"])
-    raise InputError(f"unknown detector {name!r} (choose hog or onnx)")
+    raise InputError(f"unknown detector {name!r} (choose ssdlite, hog or onnx)")
 
 
 class _FileDetections:
@@ -94,7 +96,7 @@ def _timed(frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.n
 
 
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
-              detections: Path | None = None, detector: str = "hog", model: Path | None = None,
+              detections: Path | None = None, detector: str = "ssdlite", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
     frames = open_frames(source)
     file_dets = _FileDetections(detections, config["detections"]["score_source"]) if detections else None
