@@ -16,8 +16,7 @@ from tracker.annotate import identity_colour
 from tracker.cli import main
 from tracker.detectors import HogDetector, OnnxDetector, SsdLiteDetector
 from tracker.geometry import iou_matrix
-from tracker.mot_io import read_ground_truth
-from tracker.mot_io import read_detections, read_results
+from tracker.mot_io import read_detections, read_ground_truth, read_results
 
 
 def make_video(path: Path, n: int = 20) -> None:

@@ -99,7 +99,8 @@ class SsdLiteDetector:
     name = "ssdlite"
     _LAYERS = 6
 
-    def __init__(self, min_score: float = 0.2, nms_iou: float = 0.5, model_dir: Path = MODELS):
+    def __init__(self, min_score: float = 0.2, nms_iou: float = 0.5, max_tile_aspect: float = 1.5,
+                 model_dir: Path = MODELS):
         pb, pbtxt = model_dir / "ssdlite_pedestrian.pb", model_dir / "ssdlite_pedestrian.pbtxt"
         if not pb.is_file() or not pbtxt.is_file():
             raise InputError(f"{model_dir}: SSDLite model files missing (run tools/convert_ssdlite.py)")
@@ -109,10 +110,26 @@ class SsdLiteDetector:
             raise InputError(f"{pb}: OpenCV cannot read the SSDLite model ({str(exc).strip()[-120:]})") from None
         self.outputs = [f"BoxPredictor_{k}/{p}/Conv2D" for k in range(self._LAYERS)
                         for p in ("BoxEncodingPredictor", "ClassPredictor")]
-        self.min_score, self.nms_iou = min_score, nms_iou
+        self.min_score, self.nms_iou, self.max_tile_aspect = min_score, nms_iou, max_tile_aspect
         self._anchors: np.ndarray | None = None
 
     def detect(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Wide frames are cut into overlapping near-square tiles: squeezing a 1224x370 street into
+        300x300 leaves people a few pixels wide."""
+        h, w = frame.shape[:2]
+        tiles = max(1, int(np.ceil(w / (h * self.max_tile_aspect))))
+        if tiles == 1:
+            boxes, scores = self._detect_tile(frame)
+        else:
+            width = min(w, int(np.ceil(w / tiles * 1.2)))
+            starts = np.linspace(0, w - width, tiles).round().astype(int)
+            parts = [self._detect_tile(frame[:, x0:x0 + width]) for x0 in starts]
+            boxes = np.concatenate([b + [x0, 0, 0, 0] for (b, _), x0 in zip(parts, starts, strict=True)])
+            scores = np.concatenate([s for _, s in parts])
+        keep = _nms(boxes, scores, self.nms_iou, self.min_score)
+        return boxes[keep], scores[keep]
+
+    def _detect_tile(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h, w = frame.shape[:2]
         self.net.setInput(cv2.dnn.blobFromImage(frame, 1 / 127.5, (300, 300), (127.5, 127.5, 127.5), swapRB=True))
         results = self.net.forward(self.outputs)
