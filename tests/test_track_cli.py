@@ -142,8 +142,8 @@ def test_unreadable_sources_and_bad_detection_files(tmp_path: Path, clip: Path):
 def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):
     out, mot = tmp_path / "o.mp4", tmp_path / "o.txt"
     proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "track", str(DEMO_SEQ), "-o", str(out),
-                             "--mot-output", str(mot), "--quiet", "--detector", "hog"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                             "--mot-output", str(mot), "--quiet", "--detector", "hog"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tmp_path.glob(".siamtrack-rows.*")):
         time.sleep(0.1)
