@@ -22,7 +22,7 @@ from tracker.timing import stage
 
 from .histogram import part_histograms, part_similarity, part_similarity_rows
 from .network import SiameseNet
-from .patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow
+from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "matcher.pt"
 
@@ -45,16 +45,6 @@ class PatchDescriptors:
     def take(self, rows: np.ndarray | list[int]) -> PatchDescriptors:
         rows = np.asarray(rows, dtype=int)
         return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows])
-
-
-def _channels_last_input(bgr: np.ndarray, flows: np.ndarray, channels: int) -> torch.Tensor:
-    """(N, C, H, W) tensor in channels-last memory, built in place: no transposing copies."""
-    n, h, w, _ = bgr.shape
-    nhwc = np.empty((n, h, w, channels), dtype=np.float32)
-    nhwc[..., :3] = bgr_to_luv(bgr)
-    if channels > 3:
-        nhwc[..., 3:] = flows
-    return torch.from_numpy(nhwc).permute(0, 3, 1, 2)
 
 
 class PatchMatcher:
@@ -118,7 +108,7 @@ class PatchMatcher:
         with torch.inference_mode():
             for s in range(0, n, batch):
                 with stage("patches"):
-                    x = _channels_last_input(bgr[s:s + batch], flows[s:s + batch], self.net.in_channels)
+                    x = network_input(bgr[s:s + batch], flows[s:s + batch], self.net.in_channels)
                 with stage("cnn"):
                     chunks.append(self.net.embed(x))
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))

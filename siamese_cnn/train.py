@@ -25,7 +25,7 @@ from .histogram import part_similarity_rows
 from .losses import contrastive_loss, triplet_loss
 from .matcher import PatchMatcher
 from .network import SiameseNet
-from .patches import PatchSpec, bgr_to_luv, stack_channels
+from .patches import PatchSpec, network_input
 from .protocol import all_pairs, protocol_bank, report
 from .sampling import TripletSampler
 
@@ -57,8 +57,7 @@ class MatcherTrainConfig:
 
 
 def _to_tensor(bank: PatchBank, rows: np.ndarray, channels: int) -> torch.Tensor:
-    x = stack_channels(bgr_to_luv(bank.bgr[rows]), bank.flow[rows].astype(np.float32))
-    return torch.from_numpy(x[:, :channels])
+    return network_input(bank.bgr[rows], bank.flow[rows], channels)
 
 
 def _channel_stats(bank: PatchBank, channels: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -5,7 +5,7 @@ import torch
 
 from siamese_cnn.histogram import bhattacharyya, hs_histograms, part_histograms, part_similarity, part_similarity_rows
 from siamese_cnn.losses import contrastive_loss, squared_distance, triplet_loss
-from siamese_cnn.patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, stack_channels
+from siamese_cnn.patches import FlowField, PatchSpec, bgr_to_luv, crop_colour, crop_flow, network_input
 from tests.conftest import DEMO_SEQ
 
 SPEC = PatchSpec(height=64, width=32)
@@ -23,9 +23,11 @@ def test_patch_shapes_and_ranges_with_boxes_on_and_past_the_border():
     luv = bgr_to_luv(bgr)
     assert luv.min() >= 0 and luv.max() <= 1
     flow = crop_flow(None, 1.0, boxes, SPEC)
-    x = stack_channels(luv, flow)
-    assert x.shape == (4, 5, 64, 32) and np.isfinite(x).all()
-    assert np.all(x[:, 3:] == 0)  # no previous frame: no motion
+    x = network_input(bgr, flow)
+    assert x.shape == (4, 5, 64, 32) and torch.isfinite(x).all()
+    assert torch.all(x[:, 3:] == 0)  # no previous frame: no motion
+    assert x.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(x[:, :3].permute(0, 2, 3, 1), torch.from_numpy(luv))
 
 
 def test_flow_crop_points_the_way_the_scene_moves():

@@ -101,28 +101,18 @@ def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
     if dets.table.last_frame > info.length:
         raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+    if config["mode"] not in ("online", "global"):
+        raise InputError(f"config: unknown mode {config['mode']!r} (choose online or global)")
     scorer = build_scorer(config, info.frame_rate)
     start = time.perf_counter()
+    frames = _frames_with_detections(seq_dir, info, dets, scorer.needs_images)
     if config["mode"] == "global":
-        rows = track_global(_frames_with_detections(seq_dir, info, dets, scorer.needs_images), scorer,
-                            TrackRules(**config["tracker"]), config["global"], info.frame_rate)
-        return SequenceRun(info, rows, time.perf_counter() - start, info.length, dets.dropped_outside)
-    if config["mode"] != "online":
-        raise InputError(f"config: unknown mode {config['mode']!r} (choose online or global)")
-    tracker = build_tracker(config, info.frame_rate, scorer)
-    rows: Rows = []
-    if scorer.needs_images:
-        source = open_frames(seq_dir)
-        prev = None
-        for frame, image in source:
-            boxes, scores = dets.at(frame)
+        rows = track_global(frames, scorer, TrackRules(**config["tracker"]), config["global"], info.frame_rate)
+    else:
+        tracker = build_tracker(config, info.frame_rate, scorer)
+        rows: Rows = []
+        for frame, image, prev, boxes, scores in frames:
             tracker.step(frame, boxes, scores, image, prev)
             rows.extend(tracker.pop_finished_rows())
-            prev = image
-    else:
-        for frame in range(1, info.length + 1):
-            boxes, scores = dets.at(frame)
-            tracker.step(frame, boxes, scores)
-            rows.extend(tracker.pop_finished_rows())
-    rows.extend(tracker.finish())
+        rows.extend(tracker.finish())
     return SequenceRun(info, rows, time.perf_counter() - start, info.length, dets.dropped_outside)
