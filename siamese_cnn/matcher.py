@@ -58,14 +58,18 @@ class PatchMatcher:
 
     # -- files ------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, threads: int | None = None) -> PatchMatcher:
-        """Load weights saved by :meth:`save` (the shipped model when ``path`` is None)."""
+    def load(cls, path: str | Path | None = None, threads: int | None = None,
+             flow_width: int | None = None) -> PatchMatcher:
+        """Load weights saved by :meth:`save` (the shipped model when ``path`` is None).
+
+        ``flow_width`` overrides the working width of the optical flow (speed vs detail).
+        """
         path = Path(path) if path is not None else DEFAULT_WEIGHTS
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
             net = SiameseNet(**blob["architecture"])
             net.load_state_dict(blob["state_dict"])
-            spec = PatchSpec(**blob["patch_spec"])
+            spec = PatchSpec(**{**blob["patch_spec"], **({"flow_width": flow_width} if flow_width else {})})
         except FileNotFoundError:
             raise ModelFileError(f"{path}: model file not found") from None
         except Exception as exc:  # a tampered or foreign file: refuse it, say why

@@ -37,8 +37,9 @@ def build_scorer(config: dict, frame_rate: float) -> LinkScorer:
         from association.linker import Linker
         from siamese_cnn.matcher import PatchMatcher
 
-        weights, model, threads = config["matcher"]["weights"], config["linker"]["model"], config["matcher"]["threads"]
-        matcher = _cached(("matcher", weights), lambda: PatchMatcher.load(weights, threads=threads))
+        settings, model = config["matcher"], config["linker"]["model"]
+        matcher = _cached(("matcher", settings["weights"], settings["flow_width"]),
+                          lambda: PatchMatcher.load(settings["weights"], settings["threads"], settings["flow_width"]))
         linker = _cached(("linker", model), lambda: Linker.load(model))
         return LearnedScorer(matcher, linker, frame_rate, memory=config["linker"]["memory"])
     raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
