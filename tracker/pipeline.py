@@ -86,6 +86,9 @@ class SequenceRun:
 def _frames_with_detections(seq_dir: Path, info: SeqInfo, dets: PreparedDetections, needs_images: bool):
     """(index, image, previous image, boxes, scores) for every frame, images only if needed."""
     if needs_images:
+        if not (seq_dir / info.image_dir).is_dir():
+            raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                             "(use --scorer geometry for box-only data)")
         prev = None
         for frame, image in open_frames(seq_dir):
             yield (frame, image, prev, *dets.at(frame))
