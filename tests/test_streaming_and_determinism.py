@@ -50,3 +50,21 @@ def test_same_input_gives_byte_identical_outputs(tmp_path: Path):
         outputs.append((video.read_bytes(), mot.read_bytes()))
     assert outputs[0][1] == outputs[1][1] and len(outputs[0][1]) > 1000
     assert outputs[0][0] == outputs[1][0]
+
+
+def test_a_long_lived_track_is_written_out_as_it_goes():
+    tracker = OnlineTracker(GeometryScorer(), TrackRules(min_score=0.0, birth_score=0.0), 30.0)
+    box, score = np.array([[100.0, 100.0, 40.0, 100.0]]), np.ones(1)
+    rows = []
+    for t in range(1, 30_001):
+        if t % 50 == 0:  # a missed detection now and then: gaps must still be interpolated
+            tracker.step(t, np.zeros((0, 4)), np.zeros(0))
+        else:
+            tracker.step(t, box, score)
+        rows.extend(tracker.pop_finished_rows())
+        if t == 20_000:
+            assert len(tracker._live[0].frames) <= 257  # history bounded while the track lives
+    rows.extend(tracker.finish())
+    frames = sorted(r[0] for r in rows)
+    assert frames == list(range(1, 30_000))  # every frame once (30000 itself was missed), nothing twice
+    assert {r[1] for r in rows} == {1}

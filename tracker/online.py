@@ -69,19 +69,19 @@ class Track:
     scores: list[float] = field(default_factory=list)
     id: int = 0
     appearance: object | None = None
+    hits: int = 0  # matched detections so far (the history lists may have been drained)
+    first_written: bool = False  # the first history entry was already output by ``drain``
 
     @property
     def last_frame(self) -> int:
         return self.frames[-1]
 
-    @property
-    def hits(self) -> int:
-        return len(self.frames)
-
     def rows(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
         """MOT result rows of this track, with short gaps filled linearly if asked."""
         out: list[tuple[int, int, float, float, float, float, float]] = []
         for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
+            if k == 0 and self.first_written:
+                continue
             if interpolate and k > 0:
                 prev_frame, prev_box = self.frames[k - 1], self.boxes[k - 1]
                 gap = frame - prev_frame
@@ -91,6 +91,17 @@ class Track:
                         b = (1 - t) * prev_box + t * box
                         out.append((prev_frame + step, self.id, *map(float, b), -1.0))
             out.append((frame, self.id, *map(float, box), float(score)))
+        return out
+
+    def drain(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """Rows of the whole history so far; only the newest entry is kept, as the anchor that later
+        gaps are interpolated from.
+
+        Lets a long-lived track be written out as it goes, so memory does not grow with its life.
+        """
+        out = self.rows(interpolate, max_gap)
+        self.frames, self.boxes, self.scores = self.frames[-1:], self.boxes[-1:], self.scores[-1:]
+        self.first_written = True
         return out
 
 
@@ -107,6 +118,7 @@ class OnlineTracker:
         self.frame_rate = frame_rate
         self.max_gap = rules.max_gap_frames(frame_rate)
         self.max_interpolation = rules.max_interpolation_frames(frame_rate)
+        self._drain_after = 256  # history entries kept per live track before writing them out
         self._live: list[Track] = []
         self._finished: list[Track] = []
         self._next_serial = 1
@@ -185,6 +197,7 @@ class OnlineTracker:
         track.frames.append(dets.frame)
         track.boxes.append(dets.boxes[j].copy())
         track.scores.append(float(dets.scores[j]))
+        track.hits += 1
         track.appearance = self._update_appearance(track.appearance, dets, j)
         if not track.id and track.hits >= self.rules.min_hits:
             track.id = self._next_id
@@ -214,6 +227,9 @@ class OnlineTracker:
         for track in self._finished:
             rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation))
         self._finished = []
+        for track in self._live:  # long-lived tracks: write out what cannot change any more
+            if track.id and len(track.frames) > self._drain_after:
+                rows.extend(track.drain(self.rules.interpolate_gaps, self.max_interpolation))
         return rows
 
     def finish(self) -> Rows:
