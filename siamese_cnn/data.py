@@ -40,10 +40,6 @@ class PatchBank:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def subset(self, mask: np.ndarray) -> PatchBank:
-        return PatchBank(self.bgr[mask], self.flow[mask], self.ids[mask], self.frames[mask], self.source[mask],
-                         self.boxes[mask], self.sources, self.frame_rates)
-
 
 def concat_banks(banks: list[PatchBank]) -> PatchBank:
     """Join banks; identities and source indices are offset so they stay distinct."""

@@ -22,13 +22,12 @@ from tqdm import tqdm
 
 from .annotate import Annotator
 from .atomic import atomic_path
-from .det_scores import calibrate
 from .detectors import Detector, HogDetector, OnnxDetector, SsdLiteDetector
 from .errors import InputError
 from .frames import open_frames
 from .geometry import clip_boxes
-from .mot_io import format_result_rows, read_detections
-from .pipeline import build_tracker
+from .mot_io import format_result_rows
+from .pipeline import build_tracker, prepare_detections
 from .timing import stage
 
 
@@ -59,18 +58,6 @@ def build_detector(name: str, model: Path | None, config: dict) -> Detector:
     raise InputError(f"unknown detector {name!r} (choose ssdlite, hog or onnx)")
 
 
-class _FileDetections:
-    """Boxes from a MOT detection file, with scores calibrated like ``siamtrack eval`` does."""
-
-    def __init__(self, path: Path, score_source: str):
-        self.table = read_detections(path)
-        self.scores = calibrate(self.table.scores, score_source)
-
-    def at(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
-        sl = self.table.rows(frame)
-        return self.table.boxes[sl], self.scores[sl]
-
-
 def _sorted_results(unsorted: Path, target: Path) -> None:
     """Sort the flushed rows by frame then id into ``target`` (atomically)."""
     with atomic_path(target) as tmp:
@@ -99,7 +86,8 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
               detections: Path | None = None, detector: str = "ssdlite", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
     frames = open_frames(source)
-    file_dets = _FileDetections(detections, config["detections"]["score_source"]) if detections else None
+    file_dets = (prepare_detections(detections, frames.width, frames.height, config["detections"]["score_source"])
+                 if detections else None)
     if file_dets is not None and frames.length and file_dets.table.last_frame > frames.length:
         raise InputError(f"{detections}: detections reach frame {file_dets.table.last_frame} but {source} has "
                          f"{frames.length} frames")
@@ -111,7 +99,8 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, rows_name = tempfile.mkstemp(prefix=".siamtrack-rows.", suffix=".txt", dir=tmp_dir)
     rows_path = Path(rows_name)
-    interrupted, count, dropped = False, 0, 0
+    interrupted, count = False, 0
+    dropped = file_dets.dropped_outside if file_dets is not None else 0
     start = time.perf_counter()
     try:
         with contextlib.ExitStack() as stack:
