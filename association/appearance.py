@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from siamese_cnn.histogram import part_similarity
 from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
@@ -29,11 +28,8 @@ class TrackAppearance:
     descriptors: PatchDescriptors
 
     def add(self, new: PatchDescriptors, memory: int) -> TrackAppearance:
-        d = self.descriptors
-        joined = PatchDescriptors(torch.cat([d.embeddings, new.embeddings])[-memory:],
-                                  np.concatenate([d.hist, new.hist])[-memory:],
-                                  np.concatenate([d.boxes, new.boxes])[-memory:])
-        return TrackAppearance(joined)
+        joined = PatchDescriptors.concat([self.descriptors, new])
+        return TrackAppearance(joined.take(np.arange(max(0, len(joined) - memory), len(joined))))
 
 
 def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],
@@ -47,10 +43,7 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     counts = np.array([len(a.descriptors) if a is not None else 0 for a in tracks])
     if counts.sum() == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
-    memory = PatchDescriptors(
-        torch.cat([a.descriptors.embeddings for a in tracks if a is not None]),
-        np.concatenate([a.descriptors.hist for a in tracks if a is not None]),
-        np.concatenate([a.descriptors.boxes for a in tracks if a is not None]))
+    memory = PatchDescriptors.concat([a.descriptors for a in tracks if a is not None])
     owner = np.repeat(np.arange(t), counts)
     slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
     feats, prob = matcher.match_features_and_probability(memory, dets)  # (R, D, F), (R, D)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 from scipy.optimize import linear_sum_assignment
 
 from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
@@ -63,8 +62,7 @@ def describe_all(seq_dir: Path, dets: BoxTable, matcher: PatchMatcher) -> PatchD
         if len(boxes):
             parts.append(matcher.describe(image, boxes, prev))
         prev = image
-    return PatchDescriptors(torch.cat([p.embeddings for p in parts]), np.concatenate([p.hist for p in parts]),
-                            np.concatenate([p.boxes for p in parts]))
+    return PatchDescriptors.concat(parts)
 
 
 def load_sequence(seq_dir: Path, det_file: str, matcher: PatchMatcher | None, min_score: float,

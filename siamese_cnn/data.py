@@ -16,6 +16,7 @@ import numpy as np
 from tracker.mot_io import read_ground_truth, read_seqinfo
 
 from .histogram import part_histograms
+from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow
 
 # MOT16/17 gt rows that show a person we should learn from: class 1 (pedestrian), conf 1.
@@ -33,9 +34,12 @@ class PatchBank:
     hist: np.ndarray = field(init=False)  # (N, parts, 128) H-S histograms: whole box, then stripes
     sources: list[str] = field(default_factory=list)
     frame_rates: list[float] = field(default_factory=list)
+    occlusion: np.ndarray | None = None  # (N, parts) hidden share (see occlusion.py); None: none
 
     def __post_init__(self) -> None:
         self.hist = part_histograms(self.bgr)
+        if self.occlusion is None:
+            self.occlusion = np.zeros(self.hist.shape[:2], dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -56,14 +60,15 @@ def concat_banks(banks: list[PatchBank]) -> PatchBank:
         np.concatenate([b.bgr for b, _, _ in parts]), np.concatenate([b.flow for b, _, _ in parts]),
         np.concatenate([b.ids + o for b, o, _ in parts]), np.concatenate([b.frames for b, _, _ in parts]),
         np.concatenate([b.source + s for b, _, s in parts]), np.concatenate([b.boxes for b, _, _ in parts]),
-        sources, rates)
+        sources, rates, np.concatenate([b.occlusion for b, _, _ in parts]))
 
 
 def usable_gt(seq_dir: Path, min_visibility: float):
-    """gt rows a matcher should learn from: evaluated pedestrians, visible enough to see."""
+    """gt rows a matcher should learn from: evaluated pedestrians, visible enough to see; and all
+    evaluated pedestrians (the boxes a detector would report, which may hide one another)."""
     gt = read_ground_truth(seq_dir / "gt" / "gt.txt")
-    keep = (gt.scores != 0) & (gt.classes == _PEDESTRIAN) & (gt.visibility >= min_visibility)
-    return gt, keep
+    people = (gt.scores != 0) & (gt.classes == _PEDESTRIAN)
+    return gt, people & (gt.visibility >= min_visibility), people
 
 
 def mot_bank(seq_dir: Path, spec: PatchSpec, frames: set[int] | None = None, jitter: float = 0.0,
@@ -74,11 +79,11 @@ def mot_bank(seq_dir: Path, spec: PatchSpec, frames: set[int] | None = None, jit
     boxes differ from annotations.
     """
     info = read_seqinfo(seq_dir)
-    gt, keep = usable_gt(seq_dir, min_visibility)
+    gt, keep, people = usable_gt(seq_dir, min_visibility)
     rng = np.random.default_rng(seed)
     flow_field = FlowField(spec)
     wanted = set(range(1, info.length + 1)) if frames is None else set(frames)
-    bgr, flows, ids, frame_idx, boxes = [], [], [], [], []
+    bgr, flows, ids, frame_idx, boxes, occlusion = [], [], [], [], [], []
     prev = None
     image_dir = seq_dir / info.image_dir
     for frame in range(1, info.length + 1):
@@ -91,6 +96,7 @@ def mot_bank(seq_dir: Path, spec: PatchSpec, frames: set[int] | None = None, jit
         sel = keep[rows]
         if need_now and sel.any() and image is not None:
             b = gt.boxes[rows][sel].copy()
+            occlusion.append(occlusion_cues(gt.boxes[rows][people[rows]])[sel[people[rows]]])
             if jitter > 0:
                 b[:, :2] += rng.uniform(-jitter, jitter, (len(b), 2)) * b[:, 2:]
                 b[:, 2:] *= np.exp(rng.uniform(-jitter, jitter, (len(b), 2)))
@@ -103,7 +109,7 @@ def mot_bank(seq_dir: Path, spec: PatchSpec, frames: set[int] | None = None, jit
         prev = image
     return PatchBank(np.concatenate(bgr), np.concatenate(flows), _dense_ids(np.concatenate(ids)),
                      np.concatenate(frame_idx), np.zeros(sum(len(i) for i in ids), dtype=int),
-                     np.concatenate(boxes), [info.name], [info.frame_rate])
+                     np.concatenate(boxes), [info.name], [info.frame_rate], np.concatenate(occlusion))
 
 
 def _dense_ids(ids: np.ndarray) -> np.ndarray:

@@ -42,15 +42,24 @@ def part_histograms(patches_bgr: np.ndarray, margin: float = 0.1, stripes: int =
 
     Stripes keep "red shirt, blue trousers" apart from "blue shirt, red trousers", which one
     whole-box histogram cannot; on the validation pairs they add about +0.015 ROC AUC.
+    One colour conversion and one bincount serve all parts: the stripes partition the box, so
+    the whole-box counts are their sum.
     """
     n, h, w, _ = patches_bgr.shape
+    bins = HUE_BINS * SAT_BINS
+    if n == 0:
+        return np.zeros((0, 1 + stripes, bins), dtype=np.float32)
     dy, dx = int(round(h * margin / (1 + 2 * margin))), int(round(w * margin / (1 + 2 * margin)))
-    inner = patches_bgr[:, dy:h - dy, dx:w - dx]
-    ih = inner.shape[1]
-    parts = [hs_histograms(np.ascontiguousarray(inner), margin=0.0)]
-    parts += [hs_histograms(np.ascontiguousarray(inner[:, ih * s // stripes: ih * (s + 1) // stripes]), margin=0.0)
-              for s in range(stripes)]
-    return np.stack(parts, axis=1)
+    inner = np.ascontiguousarray(patches_bgr[:, dy:h - dy, dx:w - dx])
+    ih, iw = inner.shape[1:3]
+    hsv = cv2.cvtColor(inner.reshape(n * ih, iw, 3), cv2.COLOR_BGR2HSV).reshape(n, ih, iw, 3)
+    hue = (hsv[..., 0].astype(np.int64) * HUE_BINS) // 180
+    colour = hue * SAT_BINS + (hsv[..., 1].astype(np.int64) * SAT_BINS) // 256
+    stripe_of_row = np.repeat(np.arange(stripes), np.diff([ih * s // stripes for s in range(stripes + 1)]))
+    index = (np.arange(n)[:, None, None] * stripes + stripe_of_row[None, :, None]) * bins + colour
+    counts = np.bincount(index.ravel(), minlength=n * stripes * bins).reshape(n, stripes, bins).astype(np.float32)
+    counts = np.concatenate([counts.sum(axis=1, keepdims=True), counts], axis=1)
+    return counts / np.maximum(counts.sum(axis=2, keepdims=True), 1.0)
 
 
 def part_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -20,8 +20,10 @@ import torch
 from tracker.errors import InputError
 from tracker.timing import stage
 
-from .histogram import part_histograms, part_similarity, part_similarity_rows
+from .cues import pair_cues, pair_cues_rows
+from .histogram import part_histograms
 from .network import SiameseNet
+from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "matcher.pt"
@@ -38,13 +40,20 @@ class PatchDescriptors:
     embeddings: torch.Tensor  # (N, D) branch embeddings (joint-input topology: normalised patches)
     hist: np.ndarray  # (N, parts, 128) hue-saturation histograms: whole box, then stripes
     boxes: np.ndarray  # (N, 4)
+    occlusion: np.ndarray  # (N, parts) share hidden behind nearer boxes of the same frame
 
     def __len__(self) -> int:
         return len(self.boxes)
 
     def take(self, rows: np.ndarray | list[int]) -> PatchDescriptors:
         rows = np.asarray(rows, dtype=int)
-        return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows])
+        return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows],
+                                self.occlusion[rows])
+
+    @staticmethod
+    def concat(parts: list[PatchDescriptors]) -> PatchDescriptors:
+        return PatchDescriptors(torch.cat([p.embeddings for p in parts]), np.concatenate([p.hist for p in parts]),
+                                np.concatenate([p.boxes for p in parts]), np.concatenate([p.occlusion for p in parts]))
 
 
 class PatchMatcher:
@@ -90,8 +99,9 @@ class PatchMatcher:
                  flow: tuple[np.ndarray | None, float] | None = None) -> PatchDescriptors:
         """Describe the boxes of one frame (HxWx3 uint8 BGR; boxes (N, 4) x, y, w, h).
 
-        Flow from ``prev_frame`` is computed here once for all boxes, unless a caller that
-        already has it passes ``flow`` (as returned by ``FlowField.compute``).
+        Pass all the boxes of the frame together: each descriptor records how much of its box
+        is hidden behind the others. Flow from ``prev_frame`` is computed here once for all
+        boxes, unless a caller that already has it passes ``flow`` (from ``FlowField.compute``).
         """
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         field, scale = None, 1.0
@@ -101,11 +111,15 @@ class PatchMatcher:
         with stage("patches"):
             bgr = crop_colour(frame, boxes, self.spec)
             flows = crop_flow(field, scale, boxes, self.spec)
-        return self.describe_patches(bgr, flows, boxes)
+            occlusion = occlusion_cues(boxes)
+        return self.describe_patches(bgr, flows, boxes, occlusion)
 
     def describe_patches(self, bgr: np.ndarray, flows: np.ndarray, boxes: np.ndarray | None = None,
-                         batch: int = 512) -> PatchDescriptors:
-        """Describe ready-cropped patches ((N, H, W, 3) uint8 BGR and (N, H, W, 2) flow)."""
+                         occlusion: np.ndarray | None = None, batch: int = 512) -> PatchDescriptors:
+        """Describe ready-cropped patches ((N, H, W, 3) uint8 BGR and (N, H, W, 2) flow).
+
+        ``occlusion`` (from ``occlusion_cues`` on each frame's boxes) defaults to "unoccluded".
+        """
         n = len(bgr)
         boxes = np.zeros((n, 4)) if boxes is None else boxes
         chunks = []
@@ -118,15 +132,17 @@ class PatchMatcher:
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
         with stage("patches"):
             hist = part_histograms(bgr)
-        return PatchDescriptors(embeddings, hist, boxes)
+        if occlusion is None:
+            occlusion = np.zeros(hist.shape[:2], dtype=np.float32)
+        return PatchDescriptors(embeddings, hist, boxes, occlusion)
 
     # -- pairs ------------------------------------------------------------------------------
     def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, m = len(a), len(b)
         ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
         eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
-        cues = torch.from_numpy(part_similarity(a.hist, b.hist).astype(np.float32))
-        return ea, eb, cues
+        cues = pair_cues(a.hist, a.occlusion, b.hist, b.occlusion)[..., :self.net.n_cues]
+        return ea, eb, torch.from_numpy(np.ascontiguousarray(cues))
 
     def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) P(same person) for every box of ``a`` against every box of ``b``."""
@@ -169,8 +185,8 @@ class PatchMatcher:
         with torch.inference_mode():
             for s in range(0, len(i), batch):
                 ii, jj = i[s:s + batch], j[s:s + batch]
-                cues = part_similarity_rows(d.hist[ii], d.hist[jj]).astype(np.float32)
+                cues = pair_cues_rows(d.hist[ii], d.occlusion[ii], d.hist[jj], d.occlusion[jj])[:, :self.net.n_cues]
                 logits = self.net.pair_logits(d.embeddings[torch.as_tensor(ii)], d.embeddings[torch.as_tensor(jj)],
-                                              torch.from_numpy(cues))
+                                              torch.from_numpy(np.ascontiguousarray(cues)))
                 out.append(torch.softmax(logits, dim=-1)[:, 1].double().numpy())
         return np.concatenate(out) if out else np.zeros(0)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from tracker.mot_io import read_seqinfo
 
 from .augment import AugmentSpec, augment_batch
+from .cues import N_CUES, N_PARTS, pair_cues_rows
 from .data import PatchBank, concat_banks, mot_bank, reid_bank
 from .histogram import part_similarity_rows
 from .losses import contrastive_loss, triplet_loss
@@ -34,6 +35,7 @@ from .sampling import TripletSampler
 class MatcherTrainConfig:
     topology: str = "cost_function"
     use_flow: bool = True
+    use_occlusion: bool = True  # the head also sees how much of each box is hidden (cues.py)
     width: int = 16
     embed_dim: int = 128
     feature_dim: int = 32
@@ -49,6 +51,7 @@ class MatcherTrainConfig:
     max_gap_seconds: float = 2.0
     hard_fraction: float = 0.5
     jitter: float = 0.05
+    min_visibility: float = 0.0  # gt boxes less visible than this are left out of training
     holdout_fraction: float = 0.2
     reid: list[str] = field(default_factory=list)  # re-ID dataset folders to add (still crops)
     seed: int = 0
@@ -74,7 +77,8 @@ def build_training_banks(data_dir: Path, train_seqs: list[str], cfg: MatcherTrai
         seq_dir = data_dir / name
         length = read_seqinfo(seq_dir).length
         cut = int(length * (1 - cfg.holdout_fraction))
-        train_parts.append(mot_bank(seq_dir, spec, frames=set(range(1, cut + 1)), jitter=cfg.jitter, seed=cfg.seed))
+        train_parts.append(mot_bank(seq_dir, spec, frames=set(range(1, cut + 1)), jitter=cfg.jitter,
+                                    min_visibility=cfg.min_visibility, seed=cfg.seed))
         holdout_dirs.append(seq_dir)
     for name in cfg.reid:
         root = reid_root / name if reid_root is not None else Path(name)
@@ -85,13 +89,14 @@ def build_training_banks(data_dir: Path, train_seqs: list[str], cfg: MatcherTrai
 
 def architecture_of(cfg: MatcherTrainConfig) -> dict:
     return {"topology": cfg.topology, "in_channels": 5 if cfg.use_flow else 3, "width": cfg.width,
-            "embed_dim": cfg.embed_dim, "feature_dim": cfg.feature_dim}
+            "embed_dim": cfg.embed_dim, "feature_dim": cfg.feature_dim,
+            "n_cues": N_CUES if cfg.use_occlusion else N_PARTS}
 
 
 def evaluate_matcher(matcher: PatchMatcher, bank: PatchBank, step: int = 10) -> dict[str, dict[str, float]]:
     """Protocol report for the matcher's probability, the CNN alone and the histogram baseline."""
     pairs = all_pairs(bank, step=step)
-    d = matcher.describe_patches(bank.bgr, bank.flow.astype(np.float32), bank.boxes)
+    d = matcher.describe_patches(bank.bgr, bank.flow.astype(np.float32), bank.boxes, bank.occlusion)
     prob = matcher.pair_probability(d, pairs.i, pairs.j)
     parts = part_similarity_rows(bank.hist[pairs.i], bank.hist[pairs.j])
     out = {"matcher": report(prob, pairs), "histogram": report(parts[:, 0], pairs),
@@ -131,8 +136,10 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
             emb = net.embed(x)
             ea, ep, en = emb.split(cfg.batch)
             left, right = torch.cat([ea, ea]), torch.cat([ep, en])
-            cues = torch.from_numpy(part_similarity_rows(train.hist[np.r_[a, a]], train.hist[np.r_[p, n]])
-                                    .astype(np.float32))
+            left_rows, right_rows = np.r_[a, a], np.r_[p, n]
+            cues = pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows], train.hist[right_rows],
+                                  train.occlusion[right_rows])[:, :net.n_cues]
+            cues = torch.from_numpy(np.ascontiguousarray(cues))
             target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long()
             loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
             if cfg.topology == "cost_function":

@@ -83,3 +83,17 @@ def test_stripe_histograms_tell_swapped_clothes_apart():
     assert sim[0] == pytest.approx(1.0, abs=1e-5)  # the whole-box histogram cannot tell them apart
     assert sim[1:].mean() < 0.6  # the stripes can
     np.testing.assert_allclose(part_similarity_rows(a, b)[0], sim, atol=1e-6)
+
+
+def test_occlusion_cues_by_hand():
+    from siamese_cnn.occlusion import occlusion_by_group, occlusion_cues
+
+    # box 1 stands in front of the right half of box 0's lower half; box 2 is alone.
+    boxes = np.array([[0, 0, 10, 40], [5, 20, 10, 40], [100, 0, 10, 10]], dtype=float)
+    occ = occlusion_cues(boxes)
+    np.testing.assert_allclose(occ[0], [0.25, 0.0, 0.0, 0.5, 0.5])
+    assert not occ[1:].any()  # the nearer box and the lone box are fully visible
+    assert occlusion_cues(boxes[:1]).shape == (1, 5) and not occlusion_cues(boxes[:1]).any()
+    # the same boxes in two frames do not occlude across frames
+    grouped = occlusion_by_group(np.r_[boxes[:1], boxes[1:2]], np.array([1, 2]))
+    assert not grouped.any()

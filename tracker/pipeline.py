@@ -10,6 +10,7 @@ import numpy as np
 
 from association.geometry_scorer import GeometryScorer
 
+from .background import prefetched
 from .det_scores import calibrate
 from .errors import InputError
 from .frames import open_frames
@@ -90,7 +91,7 @@ def _frames_with_detections(seq_dir: Path, info: SeqInfo, dets: PreparedDetectio
             raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
                              "(use --scorer geometry for box-only data)")
         prev = None
-        for frame, image in open_frames(seq_dir):
+        for frame, image in prefetched(open_frames(seq_dir)):
             yield (frame, image, prev, *dets.at(frame))
             prev = image
     else:

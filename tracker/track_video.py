@@ -12,7 +12,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tqdm import tqdm
 
 from .annotate import Annotator
 from .atomic import atomic_path
+from .background import BackgroundWorker, prefetched
 from .detectors import Detector, HogDetector, OnnxDetector, SsdLiteDetector
 from .errors import InputError
 from .frames import open_frames
@@ -71,15 +71,12 @@ def _sorted_results(unsorted: Path, target: Path) -> None:
             tmp.write_text("")
 
 
-def _timed(frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
-    """Frames, with decoding time accounted to the "decode" stage."""
-    iterator = iter(frames)
-    while True:
-        with stage("decode"):
-            item = next(iterator, None)
-        if item is None:
-            return
-        yield item
+def _frame_writer(writer: cv2.VideoWriter, annotator: Annotator, size: tuple[int, int], scale: float):
+    """The video job of one frame, run on the writer thread: scale, draw, encode."""
+    def write(image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
+        small = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) if scale < 1 else image
+        writer.write(annotator.draw(small, shown, index))
+    return write
 
 
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
@@ -105,7 +102,7 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
     try:
         with contextlib.ExitStack() as stack:
             rows_file = stack.enter_context(os.fdopen(fd, "w"))
-            writer = None
+            video = None
             if video_out is not None:
                 video_tmp = stack.enter_context(atomic_path(video_out))
                 fourcc = cv2.VideoWriter_fourcc(*config["video"]["fourcc"])
@@ -115,11 +112,13 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                 if not writer.isOpened():
                     raise InputError(f"{video_out}: cannot open a video writer for this file type")
                 stack.callback(writer.release)
+                video = BackgroundWorker(_frame_writer(writer, annotator, size, scale))
+                stack.callback(video.close)  # runs before release: every queued frame is written
             bar = stack.enter_context(tqdm(total=max_frames or frames.length, unit="frame", disable=not progress,
                                            file=sys.stderr, desc="tracking", dynamic_ncols=True))
             prev = None
             try:
-                for index, image in _timed(frames):
+                for index, image in stack.enter_context(contextlib.closing(prefetched(frames))):
                     if max_frames is not None and index > max_frames:
                         break
                     with stage("detect"):
@@ -130,9 +129,8 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                                          prev if needs_images else None)
                     with stage("writing"):
                         rows_file.write(format_result_rows(tracker.pop_finished_rows()))
-                        if writer is not None:
-                            small = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) if scale < 1 else image
-                            writer.write(annotator.draw(small, [(t.id, t.boxes[-1] * scale) for t in shown], index))
+                    if video is not None:
+                        video.submit(image, [(t.id, t.boxes[-1] * scale) for t in shown], index)
                     prev = image
                     count = index
                     bar.update(1)
