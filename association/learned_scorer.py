@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from siamese_cnn.matcher import PatchMatcher
+from tracker.errors import InputError
 from tracker.timing import stage
 
 from .appearance import TrackAppearance, appearance_feature_names, appearance_features
@@ -37,8 +38,12 @@ class LearnedScorer:
         names = all_feature_names(matcher)
         missing = [n for n in linker.feature_names if n not in names]
         if missing:
-            raise ValueError(f"linker wants features this matcher cannot give: {', '.join(missing[:5])}")
+            raise InputError(f"linker: wants features this matcher cannot give: {', '.join(missing[:5])}")
         uses_appearance = any(n not in CONTEXT_FEATURES for n in linker.feature_names)
+        trained_with = linker.info.get("matcher")
+        if uses_appearance and trained_with and trained_with != matcher.fingerprint:
+            raise InputError(f"linker: trained on the features of matcher {trained_with}, not of this one "
+                             f"({matcher.fingerprint}); use the matcher it was trained with or retrain the linker")
         self.matcher = matcher if uses_appearance else None
         self.needs_images = uses_appearance
         available = names if uses_appearance else CONTEXT_FEATURES

@@ -85,7 +85,8 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
             "validation": {"log_loss": _log_loss(p_va, y_va), "auc": roc_auc(p_va, y_va), "auc_by_gap": per_gap},
             "importance": dict(sorted(((k, v / total) for k, v in gain.items()), key=lambda kv: -kv[1])),
             "settings": s, "train_minutes": (time.monotonic() - start) / 60}
-    linker = Linker(booster, names, {k: info[k] for k in ("features", "train_seqs", "validation")})
+    linker = Linker(booster, names, {**{k: info[k] for k in ("features", "train_seqs", "validation")},
+                                     **({"matcher": matcher.fingerprint} if matcher is not None else {})})
     linker.save(out)
     with atomic_write(Path(f"{out}.json")) as handle:
         json.dump(info, handle, indent=2)

@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/mot"))
     parser.add_argument("--weights", type=Path, default=None)
     parser.add_argument("--ablation-minutes", type=float, default=0.0)
+    parser.add_argument("--variants", default="", help="';'-separated ablation rows to train (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "matcher.json")
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -68,22 +69,31 @@ def main() -> None:
     report = evaluate_matcher(shipped, val)
     results["HSV histogram (16x8 H-S, Bhattacharyya)"] = report["histogram"]
     results["shipped matcher: CNN alone (embedding cosine)"] = report["cnn_alone"]
-    results["shipped matcher: match_probability (CNN + histogram cue)"] = report["matcher"]
+    results["shipped matcher: match_probability (CNN + colour and occlusion cues)"] = report["matcher"]
     emb_rate, pair_rate = speed(shipped)
     if args.ablation_minutes > 0:
         base = load_config()["matcher_training"]
         variants = {"LUV only, cost_function": {"use_flow": False},
                     "LUV + flow, cost_function": {},
+                    "LUV + flow, cost_function, no occlusion cue": {"use_occlusion": False},
+                    "LUV + flow, cost_function, no occlusion cue, visibility >= 0.3": {"use_occlusion": False,
+                                                                                       "min_visibility": 0.3},
+                    "LUV + flow, cost_function, visibility >= 0.3": {"min_visibility": 0.3},
                     "LUV + flow, in_network": {"topology": "in_network"},
                     "LUV + flow, triplet": {"topology": "triplet"},
                     "LUV + flow, joint_input": {"topology": "joint_input"}}
+        if args.variants:
+            wanted = [v.strip() for v in args.variants.split(";")]
+            variants = {k: v for k, v in variants.items() if k in wanted}
         cfg0 = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes})
         spec = PatchSpec(**cfg0.patch)
-        train, holdout = build_training_banks(args.data, TRAIN, cfg0, spec, None)
         val_bank = protocol_bank([args.data / s for s in VAL], spec)
+        banks: dict[float, tuple] = {}
         for name, change in variants.items():
             cfg = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes, **change})
-            matcher, _ = train_matcher(train, holdout, cfg, spec, progress=False)
+            if cfg.min_visibility not in banks:
+                banks[cfg.min_visibility] = build_training_banks(args.data, TRAIN, cfg, spec, None)
+            matcher, _ = train_matcher(*banks[cfg.min_visibility], cfg, spec, progress=False)
             rep = evaluate_matcher(matcher, val_bank)
             results[f"ablation ({args.ablation_minutes:g} min): {name}"] = rep["matcher"]
             if "cnn_alone" in rep:

@@ -11,6 +11,7 @@ score every pair of two sets in one batched call.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,7 +27,11 @@ from .network import SiameseNet
 from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
 
-DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "matcher.pt"
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+# The pair verifier: best match_probability (occlusion-aware head); what PatchMatcher.load() gives.
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "matcher.pt"
+# The matcher whose F6 features the shipped linker was trained on; the tracker's default.
+TRACKING_WEIGHTS = WEIGHTS_DIR / "matcher_tracking.pt"
 
 
 class ModelFileError(InputError):
@@ -56,11 +61,21 @@ class PatchDescriptors:
                                 np.concatenate([p.boxes for p in parts]), np.concatenate([p.occlusion for p in parts]))
 
 
+def _fingerprint(net: SiameseNet) -> str:
+    """Short hash of the weights: lets a linker check it reads the features it was trained on."""
+    digest = hashlib.sha256()
+    for name, tensor in net.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 class PatchMatcher:
     def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None):
         self.net = net.eval().to(memory_format=torch.channels_last)
         self.spec = spec
         self.info = info or {}
+        self.fingerprint = _fingerprint(net)
         self._flow = FlowField(spec)
         if threads:
             torch.set_num_threads(threads)

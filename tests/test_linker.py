@@ -76,3 +76,16 @@ def test_bad_linker_files_are_refused(tmp_path: Path):
     plain.save_model(str(foreign))
     with pytest.raises(LinkerFileError, match="not a siamtrack linker"):
         Linker.load(foreign)
+
+
+def test_shipped_linker_refuses_features_of_another_matcher():
+    """The linker was trained on one matcher's F6 features; another matcher's would be misread."""
+    from association.learned_scorer import LearnedScorer
+    from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher
+    from tracker.errors import InputError
+
+    linker = Linker.load()
+    scorer = LearnedScorer(PatchMatcher.load(TRACKING_WEIGHTS), linker, frame_rate=25.0)
+    assert scorer.needs_images
+    with pytest.raises(InputError, match="trained on the features of matcher"):
+        LearnedScorer(PatchMatcher.load(), linker, frame_rate=25.0)  # the occlusion-aware pair verifier

@@ -94,3 +94,20 @@ def test_features_and_probability_in_one_pass_agree(shipped: PatchMatcher):
     features, prob = shipped.match_features_and_probability(a, b)
     np.testing.assert_allclose(prob, shipped.match_probability(a, b), atol=1e-6)
     np.testing.assert_allclose(features, shipped.match_features(a, b), atol=1e-6)
+
+
+def test_hidden_people_are_trusted_less(shipped: PatchMatcher):
+    """A box described with a nearer box over its lower half carries that occlusion, and the
+    shipped head lowers its confidence that it matches the unoccluded view of the same person."""
+    assert shipped.net.n_cues > 5  # the shipped model reads the occlusion cues
+    boxes, ids = gt_boxes(20)
+    boxes_later, ids_later = gt_boxes(25)
+    k = int(np.nonzero(np.isin(ids, ids_later))[0][0])  # someone seen in both frames
+    person = boxes[k:k + 1]
+    occluder = person + np.array([[person[0, 2] * 0.2, person[0, 3] * 0.5, 0.0, 0.0]])  # lower: nearer
+    alone = shipped.describe(frame(20), person, frame(19))
+    hidden = shipped.describe(frame(20), np.r_[person, occluder], frame(19)).take([0])
+    assert not alone.occlusion.any() and hidden.occlusion[0, 0] > 0.2
+    assert hidden.occlusion[0, 1] == 0.0 and hidden.occlusion[0, 4] > 0.5  # the head is free, the feet hidden
+    later = shipped.describe(frame(25), boxes_later[ids_later == ids[k]], frame(24))
+    assert shipped.match_probability(hidden, later)[0, 0] < shipped.match_probability(alone, later)[0, 0]

@@ -59,7 +59,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
     tl = _training_parser(sub, "train-linker", "train the XGBoost linker on real detections labelled by gt",
                           "model file to write (.ubj or .json)")
-    tl.add_argument("--matcher", type=Path, help="matcher weights (default: the shipped ones)")
+    tl.add_argument("--matcher", type=Path, help="matcher weights (default: the tracker's, matcher_tracking.pt)")
     return parser
 
 
@@ -118,11 +118,13 @@ def _cmd_train_matcher(args: argparse.Namespace, config: dict) -> int:
 
 def _cmd_train_linker(args: argparse.Namespace, config: dict) -> int:
     from association.linker_training import run_linker_training
+    from siamese_cnn.matcher import TRACKING_WEIGHTS
 
     if args.out.suffix not in (".ubj", ".json"):
         raise InputError(f"{args.out}: the linker is saved as XGBoost .ubj or .json")
     run_linker_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out,
-                        config["linker_training"], args.matcher or _weights(config["matcher"]["weights"]))
+                        config["linker_training"], args.matcher or _weights(config["matcher"]["weights"])
+                        or TRACKING_WEIGHTS)
     return 0
 
 

@@ -36,11 +36,12 @@ def build_scorer(config: dict, frame_rate: float) -> LinkScorer:
     if name == "learned":
         from association.learned_scorer import LearnedScorer
         from association.linker import Linker
-        from siamese_cnn.matcher import PatchMatcher
+        from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher
 
         settings, model = config["matcher"], config["linker"]["model"]
-        matcher = _cached(("matcher", settings["weights"], settings["flow_width"]),
-                          lambda: PatchMatcher.load(settings["weights"], settings["threads"], settings["flow_width"]))
+        weights = settings["weights"] or TRACKING_WEIGHTS
+        matcher = _cached(("matcher", weights, settings["flow_width"]),
+                          lambda: PatchMatcher.load(weights, settings["threads"], settings["flow_width"]))
         linker = _cached(("linker", model), lambda: Linker.load(model))
         return LearnedScorer(matcher, linker, frame_rate, memory=config["linker"]["memory"])
     raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
