@@ -29,7 +29,7 @@ class TrackAppearance:
 
     def add(self, new: PatchDescriptors, memory: int) -> TrackAppearance:
         joined = PatchDescriptors.concat([self.descriptors, new])
-        return TrackAppearance(joined.take(np.arange(max(0, len(joined) - memory), len(joined))))
+        return TrackAppearance(joined.rows(max(0, len(joined) - memory), len(joined)))
 
 
 def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],

@@ -56,7 +56,7 @@ class LearnedScorer:
     def update_appearance(self, state: TrackAppearance | None, dets: FrameDetections, j: int):
         if self.matcher is None:
             return None
-        new = dets.appearance.take([j])
+        new = dets.appearance.rows(j, j + 1)
         return TrackAppearance(new) if state is None else state.add(new, self.memory)
 
     def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:

@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from configs import load_config  # noqa: E402
-from siamese_cnn.matcher import PatchMatcher  # noqa: E402
+from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher  # noqa: E402
 from siamese_cnn.patches import PatchSpec  # noqa: E402
 from siamese_cnn.protocol import GAPS, protocol_bank  # noqa: E402
 from siamese_cnn.train import MatcherTrainConfig, build_training_banks, evaluate_matcher, train_matcher  # noqa: E402
@@ -31,22 +31,25 @@ TRAIN = ["MOT16-11-half", "TUD-Stadtmitte", "KITTI-17"]
 VAL = ["MOT16-09", "TUD-Campus"]
 
 
-def speed(matcher: PatchMatcher, n: int = 1024) -> tuple[float, float]:
-    """Patch embeddings per second (batched) and pair scores per second (all pairs of 40 x 40)."""
+def speed(matcher: PatchMatcher, n: int = 1024, repeats: int = 5) -> tuple[float, float]:
+    """Patch embeddings per second (batched) and pair scores per second (all pairs of 40 x 40);
+    the median of ``repeats`` timings, as this shared machine's speed drifts between runs."""
     rng = np.random.default_rng(0)
     spec = matcher.spec
     bgr = rng.integers(0, 255, (n, spec.height, spec.width, 3), dtype=np.uint8)
     flow = np.zeros((n, spec.height, spec.width, 2), np.float32)
     matcher.describe_patches(bgr[:64], flow[:64])
-    start = time.perf_counter()
-    d = matcher.describe_patches(bgr, flow)
-    emb_rate = n / (time.perf_counter() - start)
-    a, b = d.take(np.arange(40)), d.take(np.arange(40, 80))
-    start = time.perf_counter()
-    for _ in range(20):
-        matcher.match_probability(a, b)
-    pair_rate = 20 * 1600 / (time.perf_counter() - start)
-    return emb_rate, pair_rate
+    emb_rates, pair_rates = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        d = matcher.describe_patches(bgr, flow)
+        emb_rates.append(n / (time.perf_counter() - start))
+        a, b = d.take(np.arange(40)), d.take(np.arange(40, 80))
+        start = time.perf_counter()
+        for _ in range(20):
+            matcher.match_probability(a, b)
+        pair_rates.append(20 * 1600 / (time.perf_counter() - start))
+    return float(np.median(emb_rates)), float(np.median(pair_rates))
 
 
 def row(name: str, metrics: dict) -> str:
@@ -70,6 +73,12 @@ def main() -> None:
     results["HSV histogram (16x8 H-S, Bhattacharyya)"] = report["histogram"]
     results["shipped matcher: CNN alone (embedding cosine)"] = report["cnn_alone"]
     results["shipped matcher: match_probability (CNN + colour and occlusion cues)"] = report["matcher"]
+    stripes = report["stripe_histograms"]
+    if args.weights is None:
+        tracking = evaluate_matcher(PatchMatcher.load(TRACKING_WEIGHTS), val)
+        results["tracker's matcher (matcher_tracking.pt): match_probability (CNN + colour cues)"] = tracking["matcher"]
+        results["tracker's matcher (matcher_tracking.pt): CNN alone"] = tracking["cnn_alone"]
+    results["stripe histograms (mean of whole box + 4 stripes)"] = stripes
     emb_rate, pair_rate = speed(shipped)
     if args.ablation_minutes > 0:
         base = load_config()["matcher_training"]

@@ -55,6 +55,11 @@ class PatchDescriptors:
         return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows],
                                 self.occlusion[rows])
 
+    def rows(self, start: int, stop: int) -> PatchDescriptors:
+        """A contiguous slice (views, no copies): the cheap way to keep one row per track."""
+        return PatchDescriptors(self.embeddings[start:stop], self.hist[start:stop], self.boxes[start:stop],
+                                self.occlusion[start:stop])
+
     @staticmethod
     def concat(parts: list[PatchDescriptors]) -> PatchDescriptors:
         return PatchDescriptors(torch.cat([p.embeddings for p in parts]), np.concatenate([p.hist for p in parts]),

@@ -15,6 +15,7 @@ from .histogram import STRIPES
 
 # Sample points per box: enough to resolve a quarter of a stripe, cheap for ~100 boxes.
 _ROWS_PER_STRIPE, _COLS = 3, 6
+_BLOCK = 64
 
 
 def occlusion_cues(boxes: np.ndarray, stripes: int = STRIPES) -> np.ndarray:
@@ -32,20 +33,12 @@ def occlusion_cues(boxes: np.ndarray, stripes: int = STRIPES) -> np.ndarray:
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
     in_front = (y1[None, :] > y1[:, None]) & ~np.eye(n, dtype=bool)  # [i, j]: j is nearer than i
-    inside_x = (px[:, None] >= x0[None, :, None, None]) & (px[:, None] <= x1[None, :, None, None])  # (N, N, 1, C)
-    inside_y = (py[:, None] >= y0[None, :, None, None]) & (py[:, None] <= y1[None, :, None, None])  # (N, N, R, 1)
-    covered = (inside_x & inside_y & in_front[:, :, None, None]).any(axis=1)  # (N, R, C)
+    covered = np.empty((n, rows, _COLS), dtype=bool)
+    for s in range(0, n, _BLOCK):  # blocks of boxes keep the (block, N, R, C) test small in crowds
+        b = slice(s, s + _BLOCK)
+        inside_x = (px[b, None] >= x0[None, :, None, None]) & (px[b, None] <= x1[None, :, None, None])
+        inside_y = (py[b, None] >= y0[None, :, None, None]) & (py[b, None] <= y1[None, :, None, None])
+        covered[b] = (inside_x & inside_y & in_front[b, :, None, None]).any(axis=1)
     per_stripe = covered.reshape(n, stripes, _ROWS_PER_STRIPE * _COLS).mean(axis=2)
     return np.concatenate([per_stripe.mean(axis=1, keepdims=True), per_stripe], axis=1).astype(np.float32)
 
-
-def occlusion_by_group(boxes: np.ndarray, groups: np.ndarray, stripes: int = STRIPES) -> np.ndarray:
-    """``occlusion_cues`` computed separately within each group (a frame of a sequence)."""
-    out = np.zeros((len(boxes), 1 + stripes), dtype=np.float32)
-    order = np.argsort(groups, kind="stable")
-    keys = groups[order]
-    starts = np.r_[0, np.nonzero(keys[1:] != keys[:-1])[0] + 1] if len(keys) else np.zeros(0, int)
-    for s, e in zip(starts, np.r_[starts[1:], len(keys)], strict=True):
-        rows = order[s:e]
-        out[rows] = occlusion_cues(boxes[rows], stripes)
-    return out

@@ -64,6 +64,7 @@ class FlowField:
     def __init__(self, spec: PatchSpec):
         self.spec = spec
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._last: tuple[np.ndarray, np.ndarray, float] | None = None  # (frame, its grey, scale)
 
     def _small_grey(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
         scale = min(1.0, self.spec.flow_width / frame.shape[1])
@@ -74,8 +75,12 @@ class FlowField:
         """Flow (h, w, 2) in working-resolution pixels and the scale of that resolution."""
         if prev_frame is None or prev_frame.shape != frame.shape:
             return None, 1.0
-        prev_grey, scale = self._small_grey(prev_frame)
+        if self._last is not None and self._last[0] is prev_frame:  # a video's previous frame: done last call
+            prev_grey, scale = self._last[1:]
+        else:
+            prev_grey, scale = self._small_grey(prev_frame)
         grey, _ = self._small_grey(frame)
+        self._last = (frame, grey, scale)
         return self._dis.calc(prev_grey, grey, None), scale
 
 

@@ -86,7 +86,7 @@ def test_stripe_histograms_tell_swapped_clothes_apart():
 
 
 def test_occlusion_cues_by_hand():
-    from siamese_cnn.occlusion import occlusion_by_group, occlusion_cues
+    from siamese_cnn.occlusion import occlusion_cues
 
     # box 1 stands in front of the right half of box 0's lower half; box 2 is alone.
     boxes = np.array([[0, 0, 10, 40], [5, 20, 10, 40], [100, 0, 10, 10]], dtype=float)
@@ -94,6 +94,15 @@ def test_occlusion_cues_by_hand():
     np.testing.assert_allclose(occ[0], [0.25, 0.0, 0.0, 0.5, 0.5])
     assert not occ[1:].any()  # the nearer box and the lone box are fully visible
     assert occlusion_cues(boxes[:1]).shape == (1, 5) and not occlusion_cues(boxes[:1]).any()
-    # the same boxes in two frames do not occlude across frames
-    grouped = occlusion_by_group(np.r_[boxes[:1], boxes[1:2]], np.array([1, 2]))
-    assert not grouped.any()
+    # a crowd larger than one block gives the same answer as computed in one go
+    import siamese_cnn.occlusion as occlusion_module
+
+    rng = np.random.default_rng(0)
+    crowd = np.c_[rng.uniform(0, 500, (150, 2)), rng.uniform(20, 60, (150, 1)), rng.uniform(60, 180, (150, 1))]
+    blocked = occlusion_cues(crowd)
+    block, occlusion_module._BLOCK = occlusion_module._BLOCK, 10_000
+    try:
+        np.testing.assert_array_equal(blocked, occlusion_cues(crowd))
+    finally:
+        occlusion_module._BLOCK = block
+    assert blocked.shape == (150, 5) and blocked[:, 0].max() > 0.5 and (blocked >= 0).all() and (blocked <= 1).all()
