@@ -143,7 +143,9 @@ def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):
     out, mot = tmp_path / "o.mp4", tmp_path / "o.txt"
     proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "track", str(DEMO_SEQ), "-o", str(out),
                              "--mot-output", str(mot), "--quiet", "--detector", "hog"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a test run started in the background inherits an ignored SIGINT
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tmp_path.glob(".siamtrack-rows.*")):
         time.sleep(0.1)

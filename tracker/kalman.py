@@ -40,11 +40,12 @@ class BoxKalman:
 
     def update(self, box: np.ndarray) -> None:
         z = _to_measurement(np.asarray(box, dtype=np.float64))
-        r = np.diag((np.full(_DIM, self.meas_std * max(z[3], 1.0))) ** 2)
-        s = _H @ self.cov @ _H.T + r
-        gain = np.linalg.solve(s, _H @ self.cov).T
-        self.mean = self.mean + gain @ (z - _H @ self.mean)
-        self.cov = self.cov - gain @ _H @ self.cov
+        # H picks the first _DIM state entries, so H @ P is a slice: no 8x8 products per update
+        projected = self.cov[:_DIM]  # H @ P
+        s = projected[:, :_DIM] + np.diag(np.full(_DIM, (self.meas_std * max(z[3], 1.0)) ** 2))
+        gain = np.linalg.solve(s, projected).T
+        self.mean = self.mean + gain @ (z - self.mean[:_DIM])
+        self.cov = self.cov - gain @ projected
 
     def box(self) -> np.ndarray:
         cx, cy, w, h = self.mean[:_DIM]
