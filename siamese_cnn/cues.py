@@ -17,15 +17,21 @@ N_PARTS = 1 + STRIPES
 N_CUES = 3 * N_PARTS
 
 
-def pair_cues(hist_a: np.ndarray, occ_a: np.ndarray, hist_b: np.ndarray, occ_b: np.ndarray) -> np.ndarray:
-    """(N, M, N_CUES) float32 for every box of ``a`` against every box of ``b``."""
+def pair_cues(hist_a: np.ndarray, occ_a: np.ndarray, hist_b: np.ndarray, occ_b: np.ndarray,
+              n_cues: int = N_CUES) -> np.ndarray:
+    """(N, M, n_cues) float32 for every box of ``a`` against every box of ``b``."""
     sims = part_similarity(hist_a, hist_b)
+    if n_cues <= N_PARTS:  # a model without the occlusion cues
+        return np.ascontiguousarray(sims[..., :n_cues], dtype=np.float32)
     oa, ob = occ_a[:, None, :], occ_b[None, :, :]
     return np.concatenate([sims, np.broadcast_to(np.maximum(oa, ob), sims.shape),
                            np.broadcast_to(np.minimum(oa, ob), sims.shape)], axis=-1).astype(np.float32)
 
 
-def pair_cues_rows(hist_a: np.ndarray, occ_a: np.ndarray, hist_b: np.ndarray, occ_b: np.ndarray) -> np.ndarray:
-    """(P, N_CUES) float32 for aligned rows a[k] vs b[k]."""
+def pair_cues_rows(hist_a: np.ndarray, occ_a: np.ndarray, hist_b: np.ndarray, occ_b: np.ndarray,
+                   n_cues: int = N_CUES) -> np.ndarray:
+    """(P, n_cues) float32 for aligned rows a[k] vs b[k]."""
     sims = part_similarity_rows(hist_a, hist_b)
+    if n_cues <= N_PARTS:
+        return np.ascontiguousarray(sims[:, :n_cues], dtype=np.float32)
     return np.concatenate([sims, np.maximum(occ_a, occ_b), np.minimum(occ_a, occ_b)], axis=-1).astype(np.float32)

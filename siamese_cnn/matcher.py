@@ -21,7 +21,7 @@ import torch
 from tracker.errors import InputError
 from tracker.timing import stage
 
-from .cues import pair_cues, pair_cues_rows
+from .cues import N_PARTS, pair_cues, pair_cues_rows
 from .histogram import part_histograms
 from .network import SiameseNet
 from .occlusion import occlusion_cues
@@ -131,7 +131,7 @@ class PatchMatcher:
         with stage("patches"):
             bgr = crop_colour(frame, boxes, self.spec)
             flows = crop_flow(field, scale, boxes, self.spec)
-            occlusion = occlusion_cues(boxes)
+            occlusion = occlusion_cues(boxes) if self.net.n_cues > N_PARTS else None  # unused otherwise
         return self.describe_patches(bgr, flows, boxes, occlusion)
 
     def describe_patches(self, bgr: np.ndarray, flows: np.ndarray, boxes: np.ndarray | None = None,
@@ -161,8 +161,8 @@ class PatchMatcher:
         n, m = len(a), len(b)
         ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
         eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
-        cues = pair_cues(a.hist, a.occlusion, b.hist, b.occlusion)[..., :self.net.n_cues]
-        return ea, eb, torch.from_numpy(np.ascontiguousarray(cues))
+        cues = pair_cues(a.hist, a.occlusion, b.hist, b.occlusion, self.net.n_cues)
+        return ea, eb, torch.from_numpy(cues)
 
     def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) P(same person) for every box of ``a`` against every box of ``b``."""
@@ -205,8 +205,8 @@ class PatchMatcher:
         with torch.inference_mode():
             for s in range(0, len(i), batch):
                 ii, jj = i[s:s + batch], j[s:s + batch]
-                cues = pair_cues_rows(d.hist[ii], d.occlusion[ii], d.hist[jj], d.occlusion[jj])[:, :self.net.n_cues]
+                cues = pair_cues_rows(d.hist[ii], d.occlusion[ii], d.hist[jj], d.occlusion[jj], self.net.n_cues)
                 logits = self.net.pair_logits(d.embeddings[torch.as_tensor(ii)], d.embeddings[torch.as_tensor(jj)],
-                                              torch.from_numpy(np.ascontiguousarray(cues)))
+                                              torch.from_numpy(cues))
                 out.append(torch.softmax(logits, dim=-1)[:, 1].double().numpy())
         return np.concatenate(out) if out else np.zeros(0)

@@ -137,9 +137,8 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
             ea, ep, en = emb.split(cfg.batch)
             left, right = torch.cat([ea, ea]), torch.cat([ep, en])
             left_rows, right_rows = np.r_[a, a], np.r_[p, n]
-            cues = pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows], train.hist[right_rows],
-                                  train.occlusion[right_rows])[:, :net.n_cues]
-            cues = torch.from_numpy(np.ascontiguousarray(cues))
+            cues = torch.from_numpy(pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows],
+                                                   train.hist[right_rows], train.occlusion[right_rows], net.n_cues))
             target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long()
             loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
             if cfg.topology == "cost_function":
