@@ -14,19 +14,7 @@ HUE_BINS, SAT_BINS = 16, 8
 
 def hs_histograms(patches_bgr: np.ndarray, margin: float = 0.1) -> np.ndarray:
     """(N, 128) float32 normalised H-S histograms of the box interiors (context margin cut off)."""
-    n = len(patches_bgr)
-    if n == 0:
-        return np.zeros((0, HUE_BINS * SAT_BINS), dtype=np.float32)
-    _, h, w, _ = patches_bgr.shape
-    dy, dx = int(round(h * margin / (1 + 2 * margin))), int(round(w * margin / (1 + 2 * margin)))
-    inner = np.ascontiguousarray(patches_bgr[:, dy:h - dy, dx:w - dx])
-    ih, iw = inner.shape[1:3]
-    hsv = cv2.cvtColor(inner.reshape(n * ih, iw, 3), cv2.COLOR_BGR2HSV).reshape(n, ih * iw, 3)
-    hue = (hsv[..., 0].astype(np.int64) * HUE_BINS) // 180
-    sat = (hsv[..., 1].astype(np.int64) * SAT_BINS) // 256
-    index = np.arange(n)[:, None] * (HUE_BINS * SAT_BINS) + hue * SAT_BINS + sat
-    counts = np.bincount(index.ravel(), minlength=n * HUE_BINS * SAT_BINS).reshape(n, -1).astype(np.float32)
-    return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    return part_histograms(patches_bgr, margin, stripes=1)[:, 0]
 
 
 def bhattacharyya(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -121,11 +121,15 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                 for index, image in stack.enter_context(contextlib.closing(prefetched(frames))):
                     if max_frames is not None and index > max_frames:
                         break
-                    with stage("detect"):
-                        boxes, scores = file_dets.at(index) if file_dets is not None else live_detector.detect(image)
-                    boxes, keep = clip_boxes(boxes, frames.width, frames.height)
-                    dropped += int((~keep).sum())
-                    shown = tracker.step(index, boxes[keep], scores[keep], image if needs_images else None,
+                    if file_dets is not None:
+                        boxes, scores = file_dets.at(index)  # clipped once, when the file was read
+                    else:
+                        with stage("detect"):
+                            boxes, scores = live_detector.detect(image)
+                        boxes, keep = clip_boxes(boxes, frames.width, frames.height)
+                        dropped += int((~keep).sum())
+                        boxes, scores = boxes[keep], scores[keep]
+                    shown = tracker.step(index, boxes, scores, image if needs_images else None,
                                          prev if needs_images else None)
                     with stage("writing"):
                         rows_file.write(format_result_rows(tracker.pop_finished_rows()))
