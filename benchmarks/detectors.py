@@ -20,6 +20,7 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tracker.allocator import keep_freed_memory  # noqa: E402
 from tracker.det_scores import calibrate  # noqa: E402
 from tracker.detectors import HogDetector, SsdLiteDetector  # noqa: E402
 from tracker.geometry import iou_matrix  # noqa: E402
@@ -38,6 +39,7 @@ def matched(boxes: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    keep_freed_memory()  # as the siamtrack command does
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path("../shared/data/mot"))
     parser.add_argument("--step", type=int, default=10)

@@ -26,6 +26,7 @@ from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher  # noqa: E402
 from siamese_cnn.patches import PatchSpec  # noqa: E402
 from siamese_cnn.protocol import GAPS, protocol_bank  # noqa: E402
 from siamese_cnn.train import MatcherTrainConfig, build_training_banks, evaluate_matcher, train_matcher  # noqa: E402
+from tracker.allocator import keep_freed_memory  # noqa: E402
 
 TRAIN = ["MOT16-11-half", "TUD-Stadtmitte", "KITTI-17"]
 VAL = ["MOT16-09", "TUD-Campus"]
@@ -58,6 +59,7 @@ def row(name: str, metrics: dict) -> str:
 
 
 def main() -> None:
+    keep_freed_memory()  # as the siamtrack command does
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path("../shared/data/mot"))
     parser.add_argument("--weights", type=Path, default=None)

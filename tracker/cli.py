@@ -11,6 +11,7 @@ from pathlib import Path
 
 from configs import ConfigError, load_config
 
+from .allocator import keep_freed_memory
 from .errors import InputError
 
 
@@ -138,6 +139,7 @@ def _names(text: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    keep_freed_memory()
     try:
         config = load_config(args.config, args.overrides)
         if getattr(args, "scorer", None):
