@@ -16,7 +16,6 @@ from association.appearance import TrackAppearance
 from association.flow_solver import log_odds_cost, solve_min_cost_flow
 from association.types import FrameDetections, TrackBatch
 
-from .kalman import BoxKalman
 from .online import LinkScorer, Rows, Track, TrackRules
 
 
@@ -86,7 +85,7 @@ def track_global(frames: Iterable[tuple[int, np.ndarray | None, np.ndarray | Non
     rows: Rows = []
     max_interp = rules.max_interpolation_frames(frame_rate)
     for track_id, chain in enumerate(chains, start=1):
-        track = Track(track_id, BoxKalman(all_boxes[chain[0]]), id=track_id)
+        track = Track(track_id, id=track_id)
         track.frames = [int(all_frames[i]) for i in chain]
         track.boxes = [all_boxes[i] for i in chain]
         track.scores = [float(all_scores[i]) for i in chain]

@@ -1,7 +1,11 @@
-"""Constant-velocity Kalman filter of a box, with noise proportional to the box height.
+"""Constant-velocity Kalman filters of boxes, with noise proportional to the box height.
 
 State: centre x, centre y, width, height and their velocities per frame. Noise scales with
 the height so that a far (small) person and a near (large) one get the same relative trust.
+
+``KalmanBank`` filters all live tracks at once as arrays (one predict per frame, one batched
+update for the matched rows): per-track numpy calls cost more than the maths at tracker sizes.
+``BoxKalman`` is the one-box view of the same filter for code that follows a single chain.
 """
 
 from __future__ import annotations
@@ -9,49 +13,100 @@ from __future__ import annotations
 import numpy as np
 
 _DIM = 4
-_F = np.eye(2 * _DIM)
-_F[:_DIM, _DIM:] = np.eye(_DIM)
-_H = np.eye(_DIM, 2 * _DIM)
 
 
-def _to_measurement(box: np.ndarray) -> np.ndarray:
-    x, y, w, h = box
-    return np.array([x + w / 2.0, y + h / 2.0, w, h])
+def _to_measurement(boxes: np.ndarray) -> np.ndarray:
+    """(K, 4) x, y, w, h -> (K, 4) centre x, centre y, w, h."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, _DIM)
+    return np.concatenate([boxes[:, :2] + boxes[:, 2:] / 2.0, boxes[:, 2:]], axis=1)
+
+
+class KalmanBank:
+    """Motion states of many tracks, one row each. ``*_std`` are fractions of the box height."""
+
+    def __init__(self, pos_std: float = 1 / 20, vel_std: float = 1 / 160, meas_std: float = 1 / 20):
+        self.pos_std, self.vel_std, self.meas_std = pos_std, vel_std, meas_std
+        self.mean = np.zeros((0, 2 * _DIM))
+        self.cov = np.zeros((0, 2 * _DIM, 2 * _DIM))
+
+    def __len__(self) -> int:
+        return len(self.mean)
+
+    def add(self, boxes: np.ndarray) -> None:
+        """Start a row per box, at rest, with an uncertainty proportional to its height."""
+        z = _to_measurement(boxes)
+        if not len(z):
+            return
+        h = z[:, 3:4]
+        std = np.concatenate([np.repeat(2 * self.pos_std * h, _DIM, axis=1),
+                              np.repeat(10 * self.vel_std * h, _DIM, axis=1)], axis=1)
+        cov = np.zeros((len(z), 2 * _DIM, 2 * _DIM))
+        cov[:, np.arange(2 * _DIM), np.arange(2 * _DIM)] = std**2
+        self.mean = np.concatenate([self.mean, np.concatenate([z, np.zeros_like(z)], axis=1)])
+        self.cov = np.concatenate([self.cov, cov])
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only these rows (a boolean mask or indices), in this order."""
+        self.mean, self.cov = self.mean[rows], self.cov[rows]
+
+    def predict(self) -> None:
+        """One frame ahead for every row."""
+        h = np.maximum(self.mean[:, 3], 1.0)[:, None]
+        q = np.concatenate([np.repeat((self.pos_std * h) ** 2, _DIM, axis=1),
+                            np.repeat((self.vel_std * h) ** 2, _DIM, axis=1)], axis=1)
+        self.mean[:, :_DIM] += self.mean[:, _DIM:]
+        self.mean[:, 2:4] = np.maximum(self.mean[:, 2:4], 1.0)
+        # F P F^T with F = [[I, I], [0, I]], done by blocks: rows then columns of P get the velocity block added.
+        cov = self.cov
+        cov[:, :_DIM] += cov[:, _DIM:]
+        cov[:, :, :_DIM] += cov[:, :, _DIM:]
+        diag = np.arange(2 * _DIM)
+        cov[:, diag, diag] += q
+
+    def update(self, rows: np.ndarray, boxes: np.ndarray) -> None:
+        """Correct the given rows with one measured box each."""
+        rows = np.asarray(rows, dtype=int)
+        if not len(rows):
+            return
+        z = _to_measurement(boxes)
+        cov = self.cov[rows]
+        # H picks the first _DIM state entries, so H @ P is a slice: no 8x8 products
+        projected = cov[:, :_DIM]  # (K, 4, 8)
+        s = projected[:, :, :_DIM].copy()
+        diag = np.arange(_DIM)
+        s[:, diag, diag] += ((self.meas_std * np.maximum(z[:, 3], 1.0)) ** 2)[:, None]
+        gain = np.linalg.solve(s, projected).transpose(0, 2, 1)  # (K, 8, 4)
+        innovation = z - self.mean[rows, :_DIM]
+        self.mean[rows] += np.einsum("kij,kj->ki", gain, innovation)
+        self.cov[rows] = cov - gain @ projected
+
+    def boxes(self) -> np.ndarray:
+        """(T, 4) x, y, w, h of the current states."""
+        c, size = self.mean[:, :2], self.mean[:, 2:_DIM]
+        return np.concatenate([c - size / 2.0, size], axis=1)
+
+    def velocities(self) -> np.ndarray:
+        """(T, 4) per-frame change of (x, y, w, h) of the top-left box."""
+        v = self.mean[:, _DIM:]
+        return np.concatenate([v[:, :2] - v[:, 2:] / 2.0, v[:, 2:]], axis=1)
 
 
 class BoxKalman:
-    """One track's motion state. ``pos_std`` and ``vel_std`` are fractions of the box height."""
+    """One track's motion state: a bank of one row."""
 
     def __init__(self, box: np.ndarray, pos_std: float = 1 / 20, vel_std: float = 1 / 160,
                  meas_std: float = 1 / 20):
-        self.pos_std, self.vel_std, self.meas_std = pos_std, vel_std, meas_std
-        z = _to_measurement(np.asarray(box, dtype=np.float64))
-        self.mean = np.concatenate([z, np.zeros(_DIM)])
-        h = z[3]
-        std = np.array([2 * pos_std * h] * _DIM + [10 * vel_std * h] * _DIM)
-        self.cov = np.diag(std**2)
+        self._bank = KalmanBank(pos_std, vel_std, meas_std)
+        self._bank.add(box)
 
     def predict(self) -> None:
-        h = max(self.mean[3], 1.0)
-        q = np.array([self.pos_std * h] * _DIM + [self.vel_std * h] * _DIM) ** 2
-        self.mean = _F @ self.mean
-        self.mean[2:4] = np.maximum(self.mean[2:4], 1.0)
-        self.cov = _F @ self.cov @ _F.T + np.diag(q)
+        self._bank.predict()
 
     def update(self, box: np.ndarray) -> None:
-        z = _to_measurement(np.asarray(box, dtype=np.float64))
-        # H picks the first _DIM state entries, so H @ P is a slice: no 8x8 products per update
-        projected = self.cov[:_DIM]  # H @ P
-        s = projected[:, :_DIM] + np.diag(np.full(_DIM, (self.meas_std * max(z[3], 1.0)) ** 2))
-        gain = np.linalg.solve(s, projected).T
-        self.mean = self.mean + gain @ (z - self.mean[:_DIM])
-        self.cov = self.cov - gain @ projected
+        self._bank.update(np.zeros(1, int), box)
 
     def box(self) -> np.ndarray:
-        cx, cy, w, h = self.mean[:_DIM]
-        return np.array([cx - w / 2.0, cy - h / 2.0, w, h])
+        return self._bank.boxes()[0]
 
     def velocity(self) -> np.ndarray:
-        """Per-frame change of (x, y, w, h) of the top-left box."""
-        vcx, vcy, vw, vh = self.mean[_DIM:]
-        return np.array([vcx - vw / 2.0, vcy - vh / 2.0, vw, vh])
+        return self._bank.velocities()[0]

@@ -26,7 +26,7 @@ import numpy as np
 from association.solver import solve
 from association.types import FrameDetections, TrackBatch
 
-from .kalman import BoxKalman
+from .kalman import KalmanBank
 from .timing import stage
 
 
@@ -63,7 +63,6 @@ class Track:
     """One target's history. ``id`` is 0 until the track is confirmed."""
 
     serial: int
-    kalman: BoxKalman
     frames: list[int] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
@@ -120,6 +119,7 @@ class OnlineTracker:
         self.max_interpolation = rules.max_interpolation_frames(frame_rate)
         self._drain_after = 256  # history entries kept per live track before writing them out
         self._live: list[Track] = []
+        self._motion = KalmanBank()  # row k is the motion state of self._live[k]
         self._finished: list[Track] = []
         self._next_serial = 1
         self._next_id = 1
@@ -140,8 +140,7 @@ class OnlineTracker:
         dets = FrameDetections(frame_index, boxes[keep], scores[keep])
         self.scorer.describe(image, prev_image, dets)
 
-        for track in self._live:
-            track.kalman.predict()
+        self._motion.predict()
         batch = self._batch(frame_index)
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(batch) and len(dets):
@@ -149,15 +148,14 @@ class OnlineTracker:
             with stage("assignment"):
                 rows, cols = self._assign(probability, batch.gaps)
 
-        matched_tracks = set(rows.tolist())
+        self._motion.update(rows, dets.boxes[cols])
         for r, c in zip(rows, cols, strict=True):
             self._extend(self._live[r], dets, int(c))
-        self._retire(frame_index, matched_tracks)
+        self._retire(frame_index, set(rows.tolist()))
 
-        matched_dets = set(cols.tolist())
-        for j in range(len(dets)):
-            if j not in matched_dets and dets.scores[j] >= self.rules.birth_score:
-                self._birth(dets, j)
+        unmatched = np.ones(len(dets), bool)
+        unmatched[cols] = False
+        self._birth(dets, np.nonzero(unmatched & (dets.scores >= self.rules.birth_score))[0])
         return [t for t in self._live if t.id and t.last_frame == frame_index]
 
     def _assign(self, probability: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,8 +182,8 @@ class OnlineTracker:
         return TrackBatch(
             ids=np.array([t.serial for t in live]),
             last_boxes=np.array([t.boxes[-1] for t in live]),
-            predicted_boxes=np.array([t.kalman.box() for t in live]),
-            velocities=np.array([t.kalman.velocity() for t in live]),
+            predicted_boxes=self._motion.boxes(),
+            velocities=self._motion.velocities(),
             gaps=np.array([frame_index - t.last_frame for t in live]),
             hits=np.array([t.hits for t in live]),
             last_scores=np.array([t.scores[-1] for t in live]),
@@ -193,7 +191,7 @@ class OnlineTracker:
         )
 
     def _extend(self, track: Track, dets: FrameDetections, j: int) -> None:
-        track.kalman.update(dets.boxes[j])
+        """Append detection ``j`` to the track's history (its motion row is updated by the caller)."""
         track.frames.append(dets.frame)
         track.boxes.append(dets.boxes[j].copy())
         track.scores.append(float(dets.scores[j]))
@@ -203,22 +201,27 @@ class OnlineTracker:
             track.id = self._next_id
             self._next_id += 1
 
-    def _birth(self, dets: FrameDetections, j: int) -> None:
-        track = Track(self._next_serial, BoxKalman(dets.boxes[j]))
-        self._next_serial += 1
-        self._extend(track, dets, j)
-        self._live.append(track)
+    def _birth(self, dets: FrameDetections, js: np.ndarray) -> None:
+        """Start a tentative track at each of these detections."""
+        first = len(self._motion)
+        self._motion.add(dets.boxes[js])
+        self._motion.update(np.arange(first, first + len(js)), dets.boxes[js])  # the box is also its first measurement
+        for j in js:
+            track = Track(self._next_serial)
+            self._next_serial += 1
+            self._extend(track, dets, int(j))
+            self._live.append(track)
 
     def _retire(self, frame_index: int, matched: set[int]) -> None:
-        still: list[Track] = []
+        keep = np.ones(len(self._live), bool)
         for k, track in enumerate(self._live):
             missed = k not in matched
             if missed and (not track.id or frame_index - track.last_frame >= self.max_gap):
                 if track.id:
                     self._finished.append(track)
-                continue
-            still.append(track)
-        self._live = still
+                keep[k] = False
+        self._live = [t for t, kept in zip(self._live, keep, strict=True) if kept]
+        self._motion.keep(keep)
 
     # -- output ----------------------------------------------------------------------------
     def pop_finished_rows(self) -> Rows:
@@ -236,5 +239,6 @@ class OnlineTracker:
         """End of the stream: every confirmed track is final."""
         self._finished.extend(t for t in self._live if t.id)
         self._live = []
+        self._motion.keep(np.zeros(0, int))
         return self.pop_finished_rows()
 
