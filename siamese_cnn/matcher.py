@@ -76,12 +76,21 @@ def _fingerprint(net: SiameseNet) -> str:
 
 
 class PatchMatcher:
-    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None):
+    """Describe and compare detection patches with a Siamese CNN.
+
+    ``frozen``: the weights will not change any more (a loaded model), so the branch may be run
+    in a faster folded form; a matcher being trained is not frozen and always runs ``net``.
+    """
+
+    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None,
+                 frozen: bool = False):
         self.net = net.eval().to(memory_format=torch.channels_last)
         self.spec = spec
         self.info = info or {}
         self.fingerprint = _fingerprint(net)
         self._flow = FlowField(spec)
+        folds = frozen and net.topology != "joint_input"
+        self._folded_branch = net.branch.folded().to(memory_format=torch.channels_last) if folds else None
         if threads:
             torch.set_num_threads(threads)
 
@@ -104,7 +113,7 @@ class PatchMatcher:
         except Exception as exc:  # a tampered or foreign file: refuse it, say why
             raise ModelFileError(f"{path}: not a valid siamtrack matcher file ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
-        return cls(net, spec, blob.get("info", {}), threads)
+        return cls(net, spec, blob.get("info", {}), threads, frozen=True)
 
     def save(self, path: str | Path, architecture: dict) -> None:
         from tracker.atomic import atomic_path
@@ -148,13 +157,20 @@ class PatchMatcher:
                 with stage("patches"):
                     x = network_input(bgr[s:s + batch], flows[s:s + batch], self.net.in_channels)
                 with stage("cnn"):
-                    chunks.append(self.net.embed(x))
+                    chunks.append(self._embed(x))
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
         with stage("patches"):
             hist = part_histograms(bgr)
         if occlusion is None:
             occlusion = np.zeros(hist.shape[:2], dtype=np.float32)
         return PatchDescriptors(embeddings, hist, boxes, occlusion)
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        """``net.embed``, or its folded form; ``x`` is a fresh input batch, normalised in place."""
+        if self._folded_branch is None:
+            return self.net.embed(x)
+        x.sub_(self.net.mean[:, None, None]).div_(self.net.std[:, None, None])
+        return self._folded_branch(x)
 
     # -- pairs ------------------------------------------------------------------------------
     def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -53,6 +53,17 @@ def test_describe_is_deterministic(shipped: PatchMatcher):
     assert torch.equal(a.embeddings, b.embeddings)
 
 
+def test_folded_branch_gives_the_networks_embeddings(shipped: PatchMatcher):
+    """The loaded matcher runs the branch with BatchNorm folded into the convs: same numbers."""
+    boxes, _ = gt_boxes(30)
+    d = shipped.describe(frame(30), boxes, frame(29))
+    unfolded = PatchMatcher(shipped.net, shipped.spec)
+    assert shipped._folded_branch is not None and unfolded._folded_branch is None
+    e = unfolded.describe(frame(30), boxes, frame(29))
+    assert d.embeddings.abs().max() > 0.1
+    torch.testing.assert_close(d.embeddings, e.embeddings, atol=1e-4, rtol=1e-4)
+
+
 def test_tiny_training_run_lowers_loss_and_round_trips(tmp_path: Path):
     spec = PatchSpec()
     train = mot_bank(DEMO_SEQ, spec, frames=set(range(1, 40)), jitter=0.05)
