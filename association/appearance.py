@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siamese_cnn.histogram import part_similarity
 from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
 
 
@@ -46,26 +45,22 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     memory = PatchDescriptors.concat([a.descriptors for a in tracks if a is not None])
     owner = np.repeat(np.arange(t), counts)
     slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-    feats, prob = matcher.match_features_and_probability(memory, dets)  # (R, D, F), (R, D)
-    parts = part_similarity(memory.hist, dets.hist)
-    hist, stripes = parts[..., 0], parts[..., 1:].mean(-1)
-    cos = matcher.embedding_similarity(memory, dets)
+    pairs = matcher.compare(memory, dets)  # (R, D, ...)
+    sims = pairs.part_similarity
+    scalars = np.stack([pairs.probability, sims[..., 0], sims[..., 1:].mean(-1), pairs.cosine], axis=-1)
     k = int(counts.max())
     padded = np.full((t, k, d), -1.0)
-    padded[owner, slot] = prob
+    padded[owner, slot] = pairs.probability
     best_slot = padded.argmax(axis=1)  # (T, D)
     row_of = np.full((t, k), -1)
     row_of[owner, slot] = np.arange(len(owner))
     best_row = np.take_along_axis(row_of, best_slot, axis=1)  # (T, D)
     newest_row = row_of[np.arange(t), np.maximum(counts - 1, 0)]
     cols = np.arange(d)[None, :]
-    out = np.concatenate([
-        feats[best_row, cols],
-        prob[best_row, cols][..., None],
-        hist[best_row, cols][..., None],
-        stripes[best_row, cols][..., None],
-        cos[best_row, cols][..., None],
-        prob[newest_row[:, None], cols][..., None],
-    ], axis=-1).astype(np.float32)
+    f6 = pairs.features.shape[-1]
+    out = np.empty((t, d, dim), dtype=np.float32)
+    out[..., :f6] = pairs.features[best_row, cols]
+    out[..., f6:f6 + 4] = scalars[best_row, cols]
+    out[..., f6 + 4] = pairs.probability[newest_row[:, None], cols]
     out[counts == 0] = 0.0
     return out

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .histogram import STRIPES, part_similarity, part_similarity_rows
+from .histogram import STRIPES, part_similarity_rows
 
 N_PARTS = 1 + STRIPES
 N_CUES = 3 * N_PARTS
 
 
-def pair_cues(hist_a: np.ndarray, occ_a: np.ndarray, hist_b: np.ndarray, occ_b: np.ndarray,
-              n_cues: int = N_CUES) -> np.ndarray:
-    """(N, M, n_cues) float32 for every box of ``a`` against every box of ``b``."""
-    sims = part_similarity(hist_a, hist_b)
+def pair_cues(sims: np.ndarray, occ_a: np.ndarray, occ_b: np.ndarray, n_cues: int = N_CUES) -> np.ndarray:
+    """(N, M, n_cues) float32 for every box of ``a`` against every box of ``b``, from their part
+    similarities (``part_similarity``, which callers often need themselves) and occlusions."""
     if n_cues <= N_PARTS:  # a model without the occlusion cues
         return np.ascontiguousarray(sims[..., :n_cues], dtype=np.float32)
     oa, ob = occ_a[:, None, :], occ_b[None, :, :]

@@ -22,7 +22,7 @@ from tracker.errors import InputError
 from tracker.timing import stage
 
 from .cues import N_PARTS, pair_cues, pair_cues_rows
-from .histogram import part_histograms
+from .histogram import part_histograms, part_similarity
 from .network import SiameseNet
 from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
@@ -64,6 +64,16 @@ class PatchDescriptors:
     def concat(parts: list[PatchDescriptors]) -> PatchDescriptors:
         return PatchDescriptors(torch.cat([p.embeddings for p in parts]), np.concatenate([p.hist for p in parts]),
                                 np.concatenate([p.boxes for p in parts]), np.concatenate([p.occlusion for p in parts]))
+
+
+@dataclass
+class PairComparison:
+    """``PatchMatcher.compare`` of N boxes against M boxes."""
+
+    features: np.ndarray  # (N, M, D) float32 F6 features
+    probability: np.ndarray  # (N, M) P(same person)
+    part_similarity: np.ndarray  # (N, M, parts) histogram similarity: whole box, then stripes
+    cosine: np.ndarray  # (N, M) cosine similarity of the branch embeddings
 
 
 def _fingerprint(net: SiameseNet) -> str:
@@ -173,12 +183,13 @@ class PatchMatcher:
         return self._folded_branch(x)
 
     # -- pairs ------------------------------------------------------------------------------
-    def _grid(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _grid(self, a: PatchDescriptors, b: PatchDescriptors, sims: np.ndarray | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, m = len(a), len(b)
         ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
         eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
-        cues = pair_cues(a.hist, a.occlusion, b.hist, b.occlusion, self.net.n_cues)
-        return ea, eb, torch.from_numpy(cues)
+        sims = part_similarity(a.hist, b.hist) if sims is None else sims
+        return ea, eb, torch.from_numpy(pair_cues(sims, a.occlusion, b.occlusion, self.net.n_cues))
 
     def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) P(same person) for every box of ``a`` against every box of ``b``."""
@@ -196,16 +207,17 @@ class PatchMatcher:
         with torch.inference_mode():
             return self.net.pair_features(*self._grid(a, b)).numpy()
 
-    def match_features_and_probability(self, a: PatchDescriptors, b: PatchDescriptors
-                                       ) -> tuple[np.ndarray, np.ndarray]:
-        """Both of the above from one pass through the head (what the linker needs each frame)."""
-        dim = self.net.head.f7.in_features
-        if len(a) == 0 or len(b) == 0:
-            return np.zeros((len(a), len(b), dim), dtype=np.float32), np.zeros((len(a), len(b)))
+    def compare(self, a: PatchDescriptors, b: PatchDescriptors) -> PairComparison:
+        """Everything the linker reads about every pair, from one pass through the head."""
+        n, m, dim = len(a), len(b), self.net.head.f7.in_features
+        if n == 0 or m == 0:
+            return PairComparison(np.zeros((n, m, dim), dtype=np.float32), np.zeros((n, m)),
+                                  np.zeros((n, m, a.hist.shape[1])), np.zeros((n, m)))
+        sims = part_similarity(a.hist, b.hist)
         with torch.inference_mode():
-            features = self.net.pair_features(*self._grid(a, b))
+            features = self.net.pair_features(*self._grid(a, b, sims))
             prob = torch.softmax(self.net.head.f7(features), dim=-1)[..., 1].double().numpy()
-            return features.numpy(), prob
+        return PairComparison(features.numpy(), prob, sims, self.embedding_similarity(a, b))
 
     def embedding_similarity(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) cosine similarity of the branch embeddings: the CNN alone, no histogram."""

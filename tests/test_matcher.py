@@ -98,13 +98,18 @@ def test_tampered_or_foreign_model_files_are_refused(tmp_path: Path):
         PatchMatcher.load(tmp_path / "missing.pt")
 
 
-def test_features_and_probability_in_one_pass_agree(shipped: PatchMatcher):
+def test_compare_agrees_with_the_single_purpose_calls(shipped: PatchMatcher):
     boxes, _ = gt_boxes(40)
     a = shipped.describe(frame(40), boxes, frame(39))
     b = shipped.describe(frame(45), gt_boxes(45)[0], frame(44))
-    features, prob = shipped.match_features_and_probability(a, b)
-    np.testing.assert_allclose(prob, shipped.match_probability(a, b), atol=1e-6)
-    np.testing.assert_allclose(features, shipped.match_features(a, b), atol=1e-6)
+    pairs = shipped.compare(a, b)
+    np.testing.assert_allclose(pairs.probability, shipped.match_probability(a, b), atol=1e-6)
+    np.testing.assert_allclose(pairs.features, shipped.match_features(a, b), atol=1e-6)
+    np.testing.assert_allclose(pairs.cosine, shipped.embedding_similarity(a, b), atol=1e-6)
+    assert pairs.part_similarity.shape == (len(a), len(b), a.hist.shape[1])
+    assert np.all((pairs.part_similarity >= 0) & (pairs.part_similarity <= 1))
+    empty = shipped.compare(a, b.take([]))
+    assert empty.features.shape == (len(a), 0, pairs.features.shape[2]) and empty.cosine.shape == (len(a), 0)
 
 
 def test_hidden_people_are_trusted_less(shipped: PatchMatcher):
