@@ -3,8 +3,9 @@
     python benchmarks/speed.py --data ../shared/data/mot [--seqs TUD-Stadtmitte@768x576,MOT16-09] [--scorer learned]
 
 For each sequence: decode-only fps (reading every frame, nothing else), then one tracking run
-(annotated video and MOT output written) timed per stage in that same run, so the ratios hold
-on a noisy machine; repeated (``--repeat``, default 3) and the run with the median ratio
+(annotated video and MOT output written, as `siamtrack track` does by default; then again with
+`--no-video`, tracks only) timed per stage in that same run, so the ratios hold on a noisy
+machine; repeated (``--repeat``, default 3) and the run with the median ratio
 reported. ``NAME@WxH`` tracks a copy of the sequence resized to WxH (frames re-encoded
 as JPEG quality 95, detections scaled): the issue's 768x576 case, which the data lacks.
 Decoding and video encoding run on their own threads beside the tracker; their stage times are
@@ -65,12 +66,16 @@ def decode_fps(seq_dir: Path) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _measure(seq_dir: Path, config: dict, tmp: Path) -> dict:
-    """Decode-only fps, then one tracking run timed per stage (same moment, so the ratio holds)."""
+def _measure(seq_dir: Path, config: dict, tmp: Path, video: bool) -> dict:
+    """Decode-only fps, then one tracking run timed per stage (same moment, so the ratio holds).
+
+    ``video``: write the annotated video as well as the tracks (what `siamtrack track` does by
+    default); without it, the tracks only (`--no-video`).
+    """
     decode = decode_fps(seq_dir)
     timing.enable()
-    summary = run_track(seq_dir, config, tmp / "v.mp4", tmp / "t.txt", detections=seq_dir / "det" / "det.txt",
-                        progress=False)
+    summary = run_track(seq_dir, config, tmp / "v.mp4" if video else None, tmp / "t.txt",
+                        detections=seq_dir / "det" / "det.txt", progress=False)
     stages = timing.totals()
     timing.enable(False)
     frames = summary.frames
@@ -99,11 +104,15 @@ def main() -> None:
             if size:
                 width, height = (int(v) for v in size.split("x"))
                 seq_dir = resized_copy(seq_dir, (width, height), Path(tmp))
-            runs = [_measure(seq_dir, config, Path(tmp)) for _ in range(args.repeat)]
-        runs.sort(key=lambda r: r["ratio_to_decode"])
-        results[name] = {**runs[len(runs) // 2], "repeats": len(runs),
-                         "track_fps_all": [round(r["track_fps"], 1) for r in runs],
-                         "ratio_all": [round(r["ratio_to_decode"], 2) for r in runs]}
+            runs: dict[str, list[dict]] = {name: [], f"{name} --no-video": []}
+            for _ in range(args.repeat):  # interleaved, so both see the same machine
+                for key, video in ((name, True), (f"{name} --no-video", False)):
+                    runs[key].append(_measure(seq_dir, config, Path(tmp), video))
+        for key, measured in runs.items():
+            measured.sort(key=lambda r: r["ratio_to_decode"])
+            results[key] = {**measured[len(measured) // 2], "repeats": len(measured),
+                            "track_fps_all": [round(r["track_fps"], 1) for r in measured],
+                            "ratio_all": [round(r["ratio_to_decode"], 2) for r in measured]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"scorer": args.scorer, "results": results}, indent=2))
     heads = [f"{s} ms" + (" (thread)" if s in THREAD_STAGES else "") for s in STAGES]
