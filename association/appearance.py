@@ -22,13 +22,30 @@ def appearance_feature_names(feature_dim: int) -> tuple[str, ...]:
 
 @dataclass
 class TrackAppearance:
-    """The last ``memory`` descriptors of a track, newest last."""
+    """The last ``memory`` descriptors of a track, newest last.
 
-    descriptors: PatchDescriptors
+    Kept as the pieces they arrived in (views into each frame's descriptors): adding one is a
+    list append, and the one join per frame happens in ``appearance_features`` for all tracks.
+    """
+
+    parts: list[PatchDescriptors]
+
+    @classmethod
+    def of(cls, descriptors: PatchDescriptors) -> TrackAppearance:
+        return cls([descriptors])
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
 
     def add(self, new: PatchDescriptors, memory: int) -> TrackAppearance:
-        joined = PatchDescriptors.concat([self.descriptors, new])
-        return TrackAppearance(joined.rows(max(0, len(joined) - memory), len(joined)))
+        parts, extra = [*self.parts, new], len(self) + len(new) - memory
+        while extra > 0:  # forget the oldest rows
+            first = parts[0]
+            if len(first) <= extra:
+                parts, extra = parts[1:], extra - len(first)
+            else:
+                parts[0], extra = first.rows(extra, len(first)), 0
+        return TrackAppearance(parts)
 
 
 def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],
@@ -39,10 +56,10 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     dim = matcher.net.head.f7.in_features + 5
     if t == 0 or d == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
-    counts = np.array([len(a.descriptors) if a is not None else 0 for a in tracks])
+    counts = np.array([len(a) if a is not None else 0 for a in tracks])
     if counts.sum() == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
-    memory = PatchDescriptors.concat([a.descriptors for a in tracks if a is not None])
+    memory = PatchDescriptors.concat([p for a in tracks if a is not None for p in a.parts])
     owner = np.repeat(np.arange(t), counts)
     slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
     pairs = matcher.compare(memory, dets)  # (R, D, ...)

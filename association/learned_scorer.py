@@ -57,7 +57,7 @@ class LearnedScorer:
         if self.matcher is None:
             return None
         new = dets.appearance.rows(j, j + 1)
-        return TrackAppearance(new) if state is None else state.add(new, self.memory)
+        return TrackAppearance.of(new) if state is None else state.add(new, self.memory)
 
     def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:
         with stage("features"):

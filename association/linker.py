@@ -62,4 +62,5 @@ class Linker:
         if features.size == 0:
             return np.zeros(lead)
         flat = features.reshape(-1, features.shape[-1])
-        return self.booster.inplace_predict(flat).reshape(lead).astype(np.float64)
+        # columns were checked against the stored feature names above and at load
+        return self.booster.inplace_predict(flat, validate_features=False).reshape(lead).astype(np.float64)

@@ -141,7 +141,7 @@ def _track_batch(seq: LabelledSequence, rows: np.ndarray, velocity: np.ndarray, 
     if seq.descriptors is not None:
         for r in rows:
             same = np.nonzero(seq.labels[: r + 1] == seq.labels[r])[0][-memory:]
-            appearance.append(TrackAppearance(seq.descriptors.take(same)))
+            appearance.append(TrackAppearance.of(seq.descriptors.take(same)))
     return TrackBatch(ids=seq.labels[rows], last_boxes=boxes, predicted_boxes=predicted, velocities=velocity[rows],
                       gaps=np.full(len(rows), gap), hits=hits[rows], last_scores=seq.dets.scores[rows],
                       appearance=appearance)

@@ -21,7 +21,7 @@ from .online import LinkScorer, Rows, Track, TrackRules
 
 def _as_tracks(dets: FrameDetections, gap: int, with_appearance: bool) -> TrackBatch:
     n = len(dets)
-    appearance = [TrackAppearance(dets.appearance.take([k])) for k in range(n)] if with_appearance else []
+    appearance = [TrackAppearance.of(dets.appearance.take([k])) for k in range(n)] if with_appearance else []
     return TrackBatch(ids=np.arange(n), last_boxes=dets.boxes, predicted_boxes=dets.boxes,
                       velocities=np.zeros((n, 4)), gaps=np.full(n, gap), hits=np.ones(n, int),
                       last_scores=dets.scores, appearance=appearance)
