@@ -58,7 +58,9 @@ def context_features(tracks: TrackBatch, dets: FrameDetections, frame_rate: floa
         dx_last, dy_last, np.hypot(dx_pred, dy_pred), dx_pred, dy_pred, log_h,
         np.log(np.maximum(aspect_det, 1e-3) / np.maximum(aspect_last, 1e-3)),
         gaps, gaps / frame_rate, iou_matrix(last, det), iou_matrix(pred, det),
-        np.broadcast_to(dets.scores[None, :], (t, d)), np.broadcast_to(tracks.last_scores[:, None], (t, d)),
-        np.broadcast_to(np.log1p(tracks.hits)[:, None], (t, d)), np.broadcast_to(speed[:, None], (t, d)),
+        dets.scores[None, :], tracks.last_scores[:, None], np.log1p(tracks.hits)[:, None], speed[:, None],
     ]
-    return np.stack(columns, axis=-1).astype(np.float32)
+    out = np.empty((t, d, len(columns)), dtype=np.float32)
+    for k, column in enumerate(columns):  # each broadcast into place once, no stacked float64 copy
+        out[..., k] = column
+    return out

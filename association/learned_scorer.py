@@ -47,7 +47,9 @@ class LearnedScorer:
         self.matcher = matcher if uses_appearance else None
         self.needs_images = uses_appearance
         available = names if uses_appearance else CONTEXT_FEATURES
-        self._columns = np.array([available.index(n) for n in linker.feature_names])
+        columns = np.array([available.index(n) for n in linker.feature_names])
+        # the usual case reads every feature in order: no column gather needed per frame
+        self._columns = None if np.array_equal(columns, np.arange(len(available))) else columns
 
     def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
         if self.matcher is not None:
@@ -61,6 +63,8 @@ class LearnedScorer:
 
     def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:
         with stage("features"):
-            features = pair_features(self.matcher, tracks, dets, self.frame_rate)[..., self._columns]
+            features = pair_features(self.matcher, tracks, dets, self.frame_rate)
+            if self._columns is not None:
+                features = features[..., self._columns]
         with stage("xgboost"):
             return self.linker.probability(features)
