@@ -22,14 +22,20 @@ class LinkerFileError(InputError):
 
 
 class Linker:
-    def __init__(self, booster: xgb.Booster, feature_names: list[str], info: dict | None = None):
+    """``threads``: OpenMP threads of XGBoost's prediction. The tracker asks for one: a frame's
+    few hundred pairs gain nothing from a second thread, which only spins against the frame
+    reader and the video writer."""
+
+    def __init__(self, booster: xgb.Booster, feature_names: list[str], info: dict | None = None,
+                 threads: int | None = None):
         self.booster = booster
         self.feature_names = list(feature_names)
         self.info = info or {}
-        self.booster.set_param({"nthread": 2})
+        if threads:
+            self.booster.set_param({"nthread": threads})
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Linker:
+    def load(cls, path: str | Path | None = None, threads: int | None = None) -> Linker:
         path = Path(path) if path is not None else DEFAULT_LINKER
         if not path.is_file():
             raise LinkerFileError(f"{path}: linker model not found")
@@ -44,7 +50,7 @@ class Linker:
         names = info.get("feature_names")
         if not names or booster.num_features() != len(names):
             raise LinkerFileError(f"{path}: not a siamtrack linker (feature names missing or inconsistent)")
-        return cls(booster, names, info)
+        return cls(booster, names, info, threads)
 
     def save(self, path: str | Path) -> None:
         from tracker.atomic import atomic_path

@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -90,6 +91,8 @@ class PatchMatcher:
 
     ``frozen``: the weights will not change any more (a loaded model), so the branch may be run
     in a faster folded form; a matcher being trained is not frozen and always runs ``net``.
+    ``threads``: CPU threads torch and OpenCV may use (both settings are process-wide). On few
+    small patches a second thread buys little and competes with frame decoding and encoding.
     """
 
     def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None,
@@ -103,6 +106,7 @@ class PatchMatcher:
         self._folded_branch = net.branch.folded().to(memory_format=torch.channels_last) if folds else None
         if threads:
             torch.set_num_threads(threads)
+            cv2.setNumThreads(threads)
 
     # -- files ------------------------------------------------------------------------------
     @classmethod

@@ -38,11 +38,11 @@ def build_scorer(config: dict, frame_rate: float) -> LinkScorer:
         from association.linker import Linker
         from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher
 
-        settings, model = config["matcher"], config["linker"]["model"]
+        settings, model, threads = config["matcher"], config["linker"]["model"], config["threads"]
         weights = settings["weights"] or TRACKING_WEIGHTS
-        matcher = _cached(("matcher", weights, settings["flow_width"]),
-                          lambda: PatchMatcher.load(weights, settings["threads"], settings["flow_width"]))
-        linker = _cached(("linker", model), lambda: Linker.load(model))
+        matcher = _cached(("matcher", weights, settings["flow_width"], threads),
+                          lambda: PatchMatcher.load(weights, threads, settings["flow_width"]))
+        linker = _cached(("linker", model, threads), lambda: Linker.load(model, threads))
         return LearnedScorer(matcher, linker, frame_rate, memory=config["linker"]["memory"])
     raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
 
