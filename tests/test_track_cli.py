@@ -137,6 +137,11 @@ def test_unreadable_sources_and_bad_detection_files(tmp_path: Path, clip: Path):
         assert proc.returncode == 2 and len(lines) == 1 and expected in lines[0], proc.stderr
         assert not out.exists() and not (tmp_path / "o.txt").exists()
         assert not list(tmp_path.glob(".*")), "temporary files left behind"
+    proc = run_cli("track", str(clip), "-o", str(tmp_path / "o.gif"), "--quiet")
+    expected = f"siamtrack: error: {tmp_path / 'o.gif'}: cannot write a video of this file type " \
+               "(use .mp4, .mkv, .mov, .avi)"
+    assert proc.returncode == 2 and proc.stderr.strip() == expected
+    assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob(".*"))
 
 
 def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):

@@ -29,6 +29,7 @@ from .geometry import clip_boxes
 from .mot_io import format_result_rows
 from .pipeline import build_tracker, prepare_detections
 from .timing import stage
+from .video_writer import VideoWriter, even_size, video_format
 
 
 @dataclass
@@ -71,10 +72,10 @@ def _sorted_results(unsorted: Path, target: Path) -> None:
             tmp.write_text("")
 
 
-def _frame_writer(writer: cv2.VideoWriter, annotator: Annotator, size: tuple[int, int], scale: float):
+def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, int]):
     """The video job of one frame, run on the writer thread: scale, draw, encode."""
     def write(image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
-        small = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) if scale < 1 else image
+        small = image if image.shape[1::-1] == size else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
         writer.write(annotator.draw(small, shown, index))
     return write
 
@@ -82,6 +83,8 @@ def _frame_writer(writer: cv2.VideoWriter, annotator: Annotator, size: tuple[int
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str = "ssdlite", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
+    if video_out is not None:
+        video_format(video_out)  # refuse a file type we cannot write before any work
     frames = open_frames(source)
     file_dets = (prepare_detections(detections, frames.width, frames.height, config["detections"]["score_source"])
                  if detections else None)
@@ -105,15 +108,13 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
             video = None
             if video_out is not None:
                 video_tmp = stack.enter_context(atomic_path(video_out))
-                fourcc = cv2.VideoWriter_fourcc(*config["video"]["fourcc"])
-                scale = min(1.0, config["video"]["max_width"] / frames.width)
-                size = (int(round(frames.width * scale)), int(round(frames.height * scale)))
-                writer = cv2.VideoWriter(str(video_tmp), fourcc, frames.frame_rate, size)
-                if not writer.isOpened():
-                    raise InputError(f"{video_out}: cannot open a video writer for this file type")
-                stack.callback(writer.release)
-                video = BackgroundWorker(_frame_writer(writer, annotator, size, scale))
-                stack.callback(video.close)  # runs before release: every queued frame is written
+                settings = config["video"]
+                scale = min(1.0, settings["max_width"] / frames.width)
+                size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
+                writer = VideoWriter(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"])
+                stack.callback(writer.close)
+                video = BackgroundWorker(_frame_writer(writer, annotator, size))
+                stack.callback(video.close)  # runs before writer.close: every queued frame is written
             bar = stack.enter_context(tqdm(total=max_frames or frames.length, unit="frame", disable=not progress,
                                            file=sys.stderr, desc="tracking", dynamic_ncols=True))
             prev = None

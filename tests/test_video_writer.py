@@ -1,0 +1,73 @@
+"""The annotated video's encoder: real frames encoded with PyAV, decoded back with OpenCV."""
+
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import DEMO_SEQ
+from tracker.cli import main
+from tracker.errors import InputError
+from tracker.video_writer import VideoWriter, even_size
+
+
+def demo_frames(n: int) -> list[np.ndarray]:
+    return [cv2.imread(str(DEMO_SEQ / "img1" / f"{i:06d}.jpg")) for i in range(1, n + 1)]
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
+@pytest.mark.parametrize(("codec", "suffix", "stream_codec"), [("h264", ".mp4", "h264"), ("h264", ".mkv", "h264"),
+                                                               ("mpeg4", ".avi", "mpeg4")])
+def test_frames_come_back_in_order_and_close_to_the_originals(tmp_path: Path, codec: str, suffix: str,
+                                                              stream_codec: str):
+    frames = demo_frames(12)
+    path = tmp_path / f"v{suffix}"
+    writer = VideoWriter(path, 29.97, (640, 480), codec)
+    for frame in frames:
+        writer.write(frame)
+    writer.close()
+    writer.close()  # closing twice is harmless
+    back = decoded(path)
+    assert len(back) == len(frames)
+    assert all(cv2.PSNR(a, b) > 32 for a, b in zip(frames, back, strict=True))
+    # frame order: each decoded frame is nearest its own original
+    assert all(cv2.PSNR(back[k], frames[k]) > cv2.PSNR(back[k], frames[k - 1]) for k in range(1, len(frames)))
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == stream_codec
+        assert stream.average_rate == pytest.approx(30000 / 1001, rel=1e-3)
+
+
+def test_refuses_file_types_and_codecs_it_cannot_write(tmp_path: Path):
+    with pytest.raises(InputError, match=r"out\.gif: cannot write a video of this file type"):
+        VideoWriter(tmp_path / "out.gif", 25, (64, 48))
+    with pytest.raises(InputError, match="unknown video codec 'vp9'"):
+        VideoWriter(tmp_path / "out.mp4", 25, (64, 48), codec="vp9")
+
+
+def test_even_size_drops_at_most_one_row_and_column():
+    assert even_size(641, 481) == (640, 480)
+    assert even_size(640, 480) == (640, 480)
+    assert even_size(1, 1) == (2, 2)
+
+
+def test_odd_sized_frames_give_an_even_sized_video(tmp_path: Path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, frame in enumerate(demo_frames(6), 1):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.copyMakeBorder(frame, 0, 1, 0, 1, cv2.BORDER_REPLICATE))
+    out = tmp_path / "odd.mp4"
+    assert main(["track", str(folder), "-o", str(out), "--quiet", "--scorer", "geometry", "--detector", "hog"]) == 0
+    back = decoded(out)
+    assert len(back) == 6 and back[0].shape == (480, 640, 3)

@@ -1,0 +1,85 @@
+"""The annotated video's encoder: H.264 through PyAV, fed frames OpenCV converted to YUV.
+
+Why not ``cv2.VideoWriter``: the FFmpeg inside opencv-python has no H.264 encoder, so it can
+only write MPEG-4 part 2 ('mp4v'), which web browsers do not play; and it converts BGR to YUV
+with swscale, which costs more than the encoding. Measured on 100 frames at 768x576, one
+thread: cv2 mp4v 4.3 ms per frame, 1145 KiB, PSNR 37.7 dB; here, libx264 ultrafast at CRF 23,
+2.4 ms, 790 KiB, 37.8 dB. ``codec: mpeg4`` keeps the old format (2.3 ms at the same bit rate).
+
+The encoder runs on one thread: it already has a core to itself beside the tracker, and more
+threads would only compete with the tracker for the second one.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from .errors import InputError
+
+FORMATS = {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov", ".avi": "avi"}  # file suffix -> FFmpeg muxer
+CODECS = ("h264", "mpeg4")
+
+
+def video_format(path: Path) -> str:
+    """The container for a video file name; a clear error for one we cannot write."""
+    try:
+        return FORMATS[Path(path).suffix.lower()]
+    except KeyError:
+        raise InputError(f"{path}: cannot write a video of this file type (use {', '.join(FORMATS)})") from None
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """YUV 4:2:0 needs even sides: the video drops at most one pixel row or column."""
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
+class VideoWriter:
+    """Write BGR frames of one size to ``path`` (.mp4, .mkv, .mov or .avi), in order.
+
+    ``crf``: H.264 quality (lower is better and bigger; 23 is x264's own default).
+    """
+
+    def __init__(self, path: Path, frame_rate: float, size: tuple[int, int], codec: str = "h264", crf: int = 23):
+        container = video_format(path)
+        if codec not in CODECS:
+            raise InputError(f"config: unknown video codec {codec!r} (choose {' or '.join(CODECS)})")
+        width, height = size
+        if (width, height) != even_size(width, height):
+            raise ValueError(f"video size must be even, got {width}x{height}")
+        self.size = size
+        rate = Fraction(frame_rate).limit_denominator(1001) if frame_rate > 0 else Fraction(25)
+        try:
+            self._container = av.open(str(path), mode="w", format=container)
+            if codec == "h264":
+                stream = self._container.add_stream("libx264", rate=rate,
+                                                    options={"preset": "ultrafast", "crf": str(int(crf))})
+            else:  # ~0.2 bits per pixel: the quality cv2's mp4v gave
+                stream = self._container.add_stream("mpeg4", rate=rate)
+                stream.codec_context.bit_rate = int(0.2 * width * height * float(rate))
+        except (av.FFmpegError, ValueError) as exc:
+            raise InputError(f"{path}: cannot open a video writer ({exc})") from None
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.thread_count = 1
+        self._stream = stream
+
+    def write(self, frame_bgr: np.ndarray) -> None:
+        """Encode one frame (H x W x 3 uint8 BGR, of the writer's size)."""
+        yuv = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420)
+        for packet in self._stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file; safe to call twice."""
+        if self._container is None:
+            return
+        try:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+        finally:
+            self._container.close()
+            self._container = None
