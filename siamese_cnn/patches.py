@@ -25,23 +25,25 @@ class PatchSpec:
     flow_gain: float = 10.0  # flow in box sizes per frame, times this, lands near unit scale
 
 
-def _affine(box: np.ndarray, spec: PatchSpec, scale: float = 1.0) -> np.ndarray:
-    """The 2x3 matrix mapping image (times ``scale``) coordinates into the patch."""
-    x, y, w, h = (np.asarray(box, dtype=np.float64) * scale).tolist()
-    w, h = max(w, 1e-3), max(h, 1e-3)
-    x0, y0 = x - spec.margin * w, y - spec.margin * h
+def _affines(boxes: np.ndarray, spec: PatchSpec, scale: float = 1.0) -> np.ndarray:
+    """(N, 2, 3) matrices mapping image (times ``scale``) coordinates into each box's patch."""
+    boxes = boxes * scale if scale != 1.0 else boxes
+    w, h = np.maximum(boxes[:, 2], 1e-3), np.maximum(boxes[:, 3], 1e-3)
+    x0, y0 = boxes[:, 0] - spec.margin * w, boxes[:, 1] - spec.margin * h
     sx = spec.width / (w * (1 + 2 * spec.margin))
     sy = spec.height / (h * (1 + 2 * spec.margin))
-    return np.array([[sx, 0.0, -sx * x0], [0.0, sy, -sy * y0]])
+    out = np.zeros((len(boxes), 2, 3))
+    out[:, 0, 0], out[:, 0, 2], out[:, 1, 1], out[:, 1, 2] = sx, -sx * x0, sy, -sy * y0
+    return out
 
 
 def crop_colour(frame_bgr: np.ndarray, boxes: np.ndarray, spec: PatchSpec) -> np.ndarray:
     """(N, H, W, 3) uint8 BGR crops; outside the image is padded by replicating the border."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     out = np.empty((len(boxes), spec.height, spec.width, 3), dtype=np.uint8)
-    for i, box in enumerate(boxes):
-        out[i] = cv2.warpAffine(frame_bgr, _affine(box, spec), (spec.width, spec.height),
-                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    for i, affine in enumerate(_affines(boxes, spec)):
+        cv2.warpAffine(frame_bgr, affine, (spec.width, spec.height), dst=out[i],
+                       flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out
 
 
@@ -94,8 +96,8 @@ def crop_flow(flow: np.ndarray | None, scale: float, boxes: np.ndarray, spec: Pa
     out = np.zeros((len(boxes), spec.height, spec.width, 2), dtype=np.float32)
     if flow is None:
         return out
-    for i, box in enumerate(boxes):
-        cv2.warpAffine(flow, _affine(box, spec, scale), (spec.width, spec.height), dst=out[i],
+    for i, affine in enumerate(_affines(boxes, spec, scale)):
+        cv2.warpAffine(flow, affine, (spec.width, spec.height), dst=out[i],
                        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     per_box = spec.flow_gain / np.maximum(boxes[:, 2:] * scale, 1e-3)  # (N, 2): x by width, y by height
     out *= per_box[:, None, None, :].astype(np.float32)
