@@ -1,5 +1,6 @@
 """The XGBoost linker: a real model, trained on real feature rows, saved and loaded safely."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,18 @@ def test_shipped_linker_refuses_features_of_another_matcher():
     assert scorer.needs_images
     with pytest.raises(InputError, match="trained on the features of matcher"):
         LearnedScorer(PatchMatcher.load(), linker, frame_rate=25.0)  # the occlusion-aware pair verifier
+
+
+def test_config_threads_reach_xgboost_and_the_predictions_do_not_change():
+    """`threads` (1 by default) is XGBoost's prediction thread count; the answer is the same."""
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(40, len(Linker.load().feature_names))).astype(np.float32)
+    one, two = Linker.load(threads=1), Linker.load(threads=2)
+    nthread = [json.loads(linker.booster.save_config())["learner"]["generic_param"]["nthread"] for linker in (one, two)]
+    assert nthread == ["1", "2"]
+    np.testing.assert_array_equal(one.probability(features), two.probability(features))
+    from configs import load_config
+    from tracker.pipeline import build_scorer
+
+    scorer = build_scorer(load_config(), 25.0)
+    assert json.loads(scorer.linker.booster.save_config())["learner"]["generic_param"]["nthread"] == "1"
