@@ -7,7 +7,8 @@ does by default; then again with `--no-video`, tracks only) timed per stage, bet
 decode-only passes (reading every frame, nothing else; the mean of the two is the baseline), so
 the ratios hold on a noisy machine; repeated (``--repeat``, default 3) and the run with the
 median ratio reported. ``NAME@WxH`` tracks a copy of the sequence resized to WxH (frames
-re-encoded as JPEG quality 95, detections scaled): the issue's 768x576 case, which the data lacks.
+re-encoded as JPEG quality 95, detections scaled): the issue's 768x576 case, which the data lacks;
+``NAME+mirror`` doubles every detection by its mirror image (twice the boxes; see ``mirrored_copy``).
 Decoding and video encoding run on their own threads beside the tracker; their stage times are
 thread time, overlapping the main thread's, and "waiting" is the main thread blocked on them.
 Writes benchmarks/results/speed.json and prints a Markdown table.
@@ -59,6 +60,27 @@ def resized_copy(seq_dir: Path, size: tuple[int, int], out_dir: Path) -> Path:
     return target
 
 
+def mirrored_copy(seq_dir: Path, out_dir: Path) -> Path:
+    """The sequence with every detection doubled by its left-right mirror image: twice the boxes.
+
+    A load test: the data has no 1080p sequence with ~20 people (the issue's case), and the
+    tracker's work grows with the boxes, whatever they show. Frames are linked, not re-encoded,
+    so decoding costs what it does for the original.
+    """
+    info = read_seqinfo(seq_dir)
+    target = out_dir / f"{info.name}+mirror"
+    (target / "det").mkdir(parents=True)
+    (target / "img1").symlink_to((seq_dir / info.image_dir).resolve(), target_is_directory=True)
+    det = np.loadtxt(seq_dir / "det" / "det.txt", delimiter=",", ndmin=2)
+    mirror = det.copy()
+    mirror[:, 2] = info.width - det[:, 2] - det[:, 4]
+    both = np.concatenate([det, mirror])
+    np.savetxt(target / "det" / "det.txt", both[np.argsort(both[:, 0], kind="stable")], delimiter=",", fmt="%.2f")
+    (target / "seqinfo.ini").write_text((seq_dir / "seqinfo.ini").read_text().replace(
+        f"imDir={info.image_dir}", "imDir=img1"))
+    return target
+
+
 def decode_fps(seq_dir: Path) -> float:
     source = open_frames(seq_dir)
     start = time.perf_counter()
@@ -101,7 +123,9 @@ def main() -> None:
     for name in args.seqs.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             seq_name, _, size = name.partition("@")
-            seq_dir = args.data / seq_name
+            seq_dir = args.data / seq_name.removesuffix("+mirror")
+            if seq_name.endswith("+mirror"):
+                seq_dir = mirrored_copy(seq_dir, Path(tmp))
             if size:
                 width, height = (int(v) for v in size.split("x"))
                 seq_dir = resized_copy(seq_dir, (width, height), Path(tmp))
