@@ -142,6 +142,10 @@ def test_unreadable_sources_and_bad_detection_files(tmp_path: Path, clip: Path):
                "(use .mp4, .mkv, .mov, .avi)"
     assert proc.returncode == 2 and proc.stderr.strip() == expected
     assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob(".*"))
+    proc = run_cli("track", str(clip), "-o", str(tmp_path / "o.mp4"), "--quiet", "--set", "video.codec=vp9")
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        "siamtrack: error: config: unknown video codec 'vp9' (choose h264 or mpeg4)"]
+    assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob(".*"))
 
 
 def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):

@@ -29,7 +29,7 @@ from .geometry import clip_boxes
 from .mot_io import format_result_rows
 from .pipeline import build_tracker, prepare_detections
 from .timing import stage
-from .video_writer import VideoWriter, even_size, video_format
+from .video_writer import VideoWriter, check_codec, even_size, video_format
 
 
 @dataclass
@@ -83,8 +83,9 @@ def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, in
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str = "ssdlite", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
-    if video_out is not None:
-        video_format(video_out)  # refuse a file type we cannot write before any work
+    if video_out is not None:  # refuse what we cannot write before any work
+        video_format(video_out)
+        check_codec(config["video"]["codec"])
     frames = open_frames(source)
     file_dets = (prepare_detections(detections, frames.width, frames.height, config["detections"]["score_source"])
                  if detections else None)
