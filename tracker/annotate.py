@@ -17,20 +17,32 @@ def identity_colour(track_id: int) -> tuple[int, int, int]:
 
 
 class Annotator:
-    def __init__(self, trail_length: int = 30):
+    """Boxes, ids and trails on frames. A trail follows the feet (bottom centre of the box),
+    smoothed over a few frames: detector boxes jitter by a good part of their height from frame
+    to frame, and a raw trail would zigzag with them. ``smoothing`` is the weight of the newest
+    point (1 = raw)."""
+
+    def __init__(self, trail_length: int = 30, smoothing: float = 0.35):
         self.trail_length = trail_length
+        self.smoothing = smoothing
         self._trails: dict[int, deque] = {}
+        self._feet: dict[int, tuple[float, float]] = {}
 
     def draw(self, frame: np.ndarray, tracks: list[tuple[int, np.ndarray]], frame_index: int) -> np.ndarray:
         """Draw ``(id, box)`` pairs on a copy of the frame; trails of ids not seen lately fade out."""
         out = frame.copy()
         for track_id, box in tracks:
             x, y, w, h = box
+            fx, fy = x + w / 2, y + h
+            if track_id in self._feet:
+                px, py = self._feet[track_id]
+                fx, fy = px + self.smoothing * (fx - px), py + self.smoothing * (fy - py)
+            self._feet[track_id] = (fx, fy)
             self._trails.setdefault(track_id, deque(maxlen=self.trail_length)).append(
-                (frame_index, int(x + w / 2), int(y + h)))
+                (frame_index, int(round(fx)), int(round(fy))))
         for track_id, trail in list(self._trails.items()):
             if frame_index - trail[-1][0] > self.trail_length:
-                del self._trails[track_id]
+                del self._trails[track_id], self._feet[track_id]
                 continue
             colour = identity_colour(track_id)
             points = np.array([(px, py) for _, px, py in trail], dtype=np.int32)

@@ -94,7 +94,7 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
                          f"{frames.length} frames")
     live_detector = None if file_dets is not None else build_detector(detector, model, config)
     tracker = build_tracker(config, frames.frame_rate)
-    annotator = Annotator(config["video"]["trail_frames"])
+    annotator = Annotator(config["video"]["trail_frames"], config["video"]["trail_smoothing"])
     needs_images = tracker.scorer.needs_images
     tmp_dir = (mot_out or video_out or Path(".")).resolve().parent
     tmp_dir.mkdir(parents=True, exist_ok=True)
