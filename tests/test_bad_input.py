@@ -91,3 +91,17 @@ def test_boxes_outside_the_frame_are_clipped_with_one_warning(short_seq: Path, t
     assert proc.returncode == 0, proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning")]
     assert len(warnings) == 1 and "dropped 2 detections" in warnings[0]
+
+
+def test_outputs_where_nothing_can_be_written(short_seq: Path, tmp_path: Path):
+    """An output path through a file (not a folder): one line naming it, even as root."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    proc = run_cli("track", str(short_seq), "--detections", str(short_seq / "det" / "det.txt"),
+                   "-o", str(blocker / "out.mp4"), "--quiet")
+    assert_one_line_error(proc, str(blocker / "out.txt"), "cannot write there", "not a folder")
+    proc = run_cli("eval", "--data", str(short_seq.parent), "--out", str(blocker / "eval"), "--quiet")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert str(blocker / "eval") in lines[0]
+    assert blocker.read_text() == "not a folder" and not list(tmp_path.glob(".*"))

@@ -158,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `siamtrack eval ... | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the machine's, not ours: disk full, a folder that cannot be written
+        print(f"siamtrack: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

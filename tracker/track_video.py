@@ -96,9 +96,15 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
     tracker = build_tracker(config, frames.frame_rate)
     annotator = Annotator(config["video"]["trail_frames"], config["video"]["trail_smoothing"])
     needs_images = tracker.scorer.needs_images
-    tmp_dir = (mot_out or video_out or Path(".")).resolve().parent
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, rows_name = tempfile.mkstemp(prefix=".siamtrack-rows.", suffix=".txt", dir=tmp_dir)
+    target = mot_out or video_out or Path(".")
+    tmp_dir = target.resolve().parent
+    try:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, rows_name = tempfile.mkstemp(prefix=".siamtrack-rows.", suffix=".txt", dir=tmp_dir)
+    except OSError as exc:
+        why = ("part of the path is a file, not a folder" if isinstance(exc, (FileExistsError, NotADirectoryError))
+               else exc.strerror or str(exc))
+        raise InputError(f"{target}: cannot write there ({why})") from None
     rows_path = Path(rows_name)
     interrupted, count = False, 0
     dropped = file_dets.dropped_outside if file_dets is not None else 0
