@@ -15,16 +15,43 @@ class ConfigError(ValueError):
     """A config file or override that cannot be used; the message names it."""
 
 
-def _merge(base: dict, update: dict, where: str) -> dict:
+# settings whose default is a value but that also take null (see their comments in default.yaml)
+_NULLABLE = {("matcher", "flow_width")}
+
+
+def _check_type(default: Any, value: Any, where: str, path: tuple[str, ...]) -> None:
+    """A value must have its default's type (an int where a float is expected is fine): a typo
+    should stop here with the setting's name, not deep in the tracker with a TypeError."""
+    if default is None or (value is None and path in _NULLABLE):
+        return
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    elif isinstance(default, float):
+        ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+    elif isinstance(default, str):
+        ok, kind = isinstance(value, str), "a string"
+    elif isinstance(default, list):
+        ok, kind = isinstance(value, list), "a list"
+    else:
+        return
+    if not ok:
+        raise ConfigError(f"{where}: {'.'.join(path)} must be {kind}, not {value!r}")
+
+
+def _merge(base: dict, update: dict, where: str, path: tuple[str, ...] = ()) -> dict:
     out = copy.deepcopy(base)
     for key, value in update.items():
         if key not in out:
-            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(out))})")
+            raise ConfigError(f"{where}: unknown setting {'.'.join((*path, key))!r} "
+                              f"(known: {', '.join(sorted(out))})")
         if isinstance(out[key], dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: {key!r} must be a mapping")
-            out[key] = _merge(out[key], value, f"{where}:{key}")
+                raise ConfigError(f"{where}: {'.'.join((*path, key))!r} must be a mapping")
+            out[key] = _merge(out[key], value, where, (*path, key))
         else:
+            _check_type(out[key], value, where, (*path, key))
             out[key] = value
     return out
 

@@ -34,7 +34,13 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path):
     for args, expected in [
         (["eval", "--data", str(tmp_path / "missing")], "data folder not found"),
         (["eval", "--data", str(DEMO_DATA), "--seqs", "Nope"], "no sequence named Nope"),
-        (["eval", "--data", str(DEMO_DATA), "--set", "tracker.bogus=1"], "unknown setting 'bogus'"),
+        (["eval", "--data", str(DEMO_DATA), "--set", "tracker.bogus=1"], "unknown setting 'tracker.bogus'"),
+        (["eval", "--data", str(DEMO_DATA), "--set", "tracker.min_hits=abc"],
+         "tracker.min_hits must be a whole number, not 'abc'"),
+        (["eval", "--data", str(DEMO_DATA), "--set", "tracker.interpolate_gaps=3"],
+         "tracker.interpolate_gaps must be true or false, not 3"),
+        (["eval", "--data", str(DEMO_DATA), "--set", "matcher.flow_width=wide"],
+         "matcher.flow_width must be a whole number"),
         (["eval", "--data", str(DEMO_DATA), "--det", "det/none.txt"], "detection file not found"),
     ]:
         proc = subprocess.run([sys.executable, "-m", "tracker.cli", *args, "--out", str(tmp_path / "o"), "--quiet"],

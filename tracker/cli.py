@@ -15,6 +15,16 @@ from .allocator import keep_freed_memory
 from .errors import InputError
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML file overriding configs/default.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -46,7 +56,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="detector when no --detections are given (default: detector.default, ssdlite)")
     tr.add_argument("--model", type=Path, help="ONNX detector model (with --detector onnx)")
     tr.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
-    tr.add_argument("--max-frames", type=int, help="stop after this many frames")
+    tr.add_argument("--max-frames", type=_positive_int, help="stop after this many frames")
     _add_config_flags(tr)
 
     de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
