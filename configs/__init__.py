@@ -19,11 +19,17 @@ class ConfigError(ValueError):
 _NULLABLE = {("matcher", "flow_width")}
 
 
-def _check_type(default: Any, value: Any, where: str, path: tuple[str, ...]) -> None:
-    """A value must have its default's type (an int where a float is expected is fine): a typo
-    should stop here with the setting's name, not deep in the tracker with a TypeError."""
+def _checked(default: Any, value: Any, where: str, path: tuple[str, ...]) -> Any:
+    """The value, if it has its default's type (an int where a float is expected is fine; so is
+    ``1e-3``, which YAML reads as a string): a typo should stop here with the setting's name,
+    not deep in the tracker with a TypeError."""
     if default is None or (value is None and path in _NULLABLE):
-        return
+        return value
+    if isinstance(default, float) and isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(default, bool):
         ok, kind = isinstance(value, bool), "true or false"
     elif isinstance(default, int):
@@ -35,9 +41,10 @@ def _check_type(default: Any, value: Any, where: str, path: tuple[str, ...]) -> 
     elif isinstance(default, list):
         ok, kind = isinstance(value, list), "a list"
     else:
-        return
+        return value
     if not ok:
         raise ConfigError(f"{where}: {'.'.join(path)} must be {kind}, not {value!r}")
+    return value
 
 
 def _merge(base: dict, update: dict, where: str, path: tuple[str, ...] = ()) -> dict:
@@ -51,8 +58,7 @@ def _merge(base: dict, update: dict, where: str, path: tuple[str, ...] = ()) -> 
                 raise ConfigError(f"{where}: {'.'.join((*path, key))!r} must be a mapping")
             out[key] = _merge(out[key], value, where, (*path, key))
         else:
-            _check_type(out[key], value, where, (*path, key))
-            out[key] = value
+            out[key] = _checked(out[key], value, where, (*path, key))
     return out
 
 
