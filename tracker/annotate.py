@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import colorsys
 from collections import deque
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
 
+@lru_cache(maxsize=4096)  # asked for every shown track in every frame
 def identity_colour(track_id: int) -> tuple[int, int, int]:
     """A bright BGR colour, stable per id, neighbours far apart on the hue circle."""
     hue = (track_id * 0.618033988749895) % 1.0
