@@ -17,6 +17,8 @@ class ConfigError(ValueError):
 
 # settings whose default is a value but that also take null (see their comments in default.yaml)
 _NULLABLE = {("matcher", "flow_width")}
+# settings that moved: old path -> new path, so an old config gets told where
+_MOVED = {("matcher", "threads"): "threads", ("video", "fourcc"): "video.codec"}
 
 
 def _checked(default: Any, value: Any, where: str, path: tuple[str, ...]) -> Any:
@@ -51,6 +53,8 @@ def _merge(base: dict, update: dict, where: str, path: tuple[str, ...] = ()) -> 
     out = copy.deepcopy(base)
     for key, value in update.items():
         if key not in out:
+            if (*path, key) in _MOVED:
+                raise ConfigError(f"{where}: {'.'.join((*path, key))!r} is now {_MOVED[(*path, key)]!r}")
             raise ConfigError(f"{where}: unknown setting {'.'.join((*path, key))!r} "
                               f"(known: {', '.join(sorted(out))})")
         if isinstance(out[key], dict):

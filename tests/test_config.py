@@ -21,6 +21,7 @@ def test_overrides_merge_and_numbers_are_read_as_numbers():
     ("tracker.min_hits=null", "tracker.min_hits must be a whole number, not None"),
     ("tracker=3", "'tracker' must be a mapping"),
     ("tracker.nope=1", "unknown setting 'tracker.nope'"),
+    ("matcher.threads=2", "'matcher.threads' is now 'threads'"),
 ])
 def test_wrong_types_are_refused_with_the_settings_name(override: str, message: str):
     with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):

@@ -54,6 +54,9 @@ def test_refuses_file_types_and_codecs_it_cannot_write(tmp_path: Path):
         VideoWriter(tmp_path / "out.gif", 25, (64, 48))
     with pytest.raises(InputError, match="unknown video codec 'vp9'"):
         VideoWriter(tmp_path / "out.mp4", 25, (64, 48), codec="vp9")
+    with pytest.raises(InputError, match="video.crf must be between 0 and 51, not 60"):
+        VideoWriter(tmp_path / "out.mp4", 25, (64, 48), crf=60)
+    assert not list(tmp_path.iterdir())
 
 
 def test_even_size_drops_at_most_one_row_and_column():
