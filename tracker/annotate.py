@@ -27,8 +27,7 @@ class Annotator:
     def __init__(self, trail_length: int = 30, smoothing: float = 0.35):
         self.trail_length = trail_length
         self.smoothing = smoothing
-        self._trails: dict[int, deque] = {}
-        self._feet: dict[int, tuple[float, float]] = {}
+        self._trails: dict[int, deque] = {}  # id -> (frame, smoothed foot x, y), newest last
 
     def draw(self, frame: np.ndarray, tracks: list[tuple[int, np.ndarray]], frame_index: int) -> np.ndarray:
         """Draw ``(id, box)`` pairs on a copy of the frame; trails of ids not seen lately fade out."""
@@ -36,18 +35,17 @@ class Annotator:
         for track_id, box in tracks:
             x, y, w, h = box
             fx, fy = x + w / 2, y + h
-            if track_id in self._feet:
-                px, py = self._feet[track_id]
+            trail = self._trails.setdefault(track_id, deque(maxlen=self.trail_length))
+            if trail:
+                _, px, py = trail[-1]
                 fx, fy = px + self.smoothing * (fx - px), py + self.smoothing * (fy - py)
-            self._feet[track_id] = (fx, fy)
-            self._trails.setdefault(track_id, deque(maxlen=self.trail_length)).append(
-                (frame_index, int(round(fx)), int(round(fy))))
+            trail.append((frame_index, fx, fy))
         for track_id, trail in list(self._trails.items()):
             if frame_index - trail[-1][0] > self.trail_length:
-                del self._trails[track_id], self._feet[track_id]
+                del self._trails[track_id]
                 continue
             colour = identity_colour(track_id)
-            points = np.array([(px, py) for _, px, py in trail], dtype=np.int32)
+            points = np.array([(px, py) for _, px, py in trail]).round().astype(np.int32)
             if len(points) > 1:
                 cv2.polylines(out, [points], False, colour, 2, cv2.LINE_AA)
         for track_id, box in tracks:

@@ -29,7 +29,7 @@ from .geometry import clip_boxes
 from .mot_io import format_result_rows
 from .pipeline import build_tracker, prepare_detections
 from .timing import stage
-from .video_writer import VideoWriter, check_codec, even_size, video_format
+from .video_writer import VideoWriter, check_encoder_settings, even_size, video_format
 
 
 @dataclass
@@ -85,7 +85,7 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
     if video_out is not None:  # refuse what we cannot write before any work
         video_format(video_out)
-        check_codec(config["video"]["codec"], config["video"]["crf"])
+        check_encoder_settings(config["video"]["codec"], config["video"]["crf"])
     frames = open_frames(source)
     file_dets = (prepare_detections(detections, frames.width, frames.height, config["detections"]["score_source"])
                  if detections else None)

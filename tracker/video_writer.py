@@ -38,7 +38,8 @@ def even_size(width: int, height: int) -> tuple[int, int]:
     return max(2, width - width % 2), max(2, height - height % 2)
 
 
-def check_codec(codec: str, crf: int = 23) -> None:
+def check_encoder_settings(codec: str, crf: int = 23) -> None:
+    """Refuse a codec or quality the writer cannot use; `run_track` calls it before any work."""
     if codec not in CODECS:
         raise InputError(f"config: unknown video codec {codec!r} (choose {' or '.join(CODECS)})")
     if not 0 <= crf <= 51:  # x264's range; it would clamp silently
@@ -53,7 +54,7 @@ class VideoWriter:
 
     def __init__(self, path: Path, frame_rate: float, size: tuple[int, int], codec: str = "h264", crf: int = 23):
         container = video_format(path)
-        check_codec(codec, crf)
+        check_encoder_settings(codec, crf)
         width, height = size
         if (width, height) != even_size(width, height):
             raise ValueError(f"video size must be even, got {width}x{height}")
