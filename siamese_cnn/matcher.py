@@ -24,7 +24,7 @@ from tracker.timing import stage
 
 from .cues import N_PARTS, pair_cues, pair_cues_rows
 from .histogram import part_histograms, part_similarity
-from .network import SiameseNet
+from .network import METRIC_TOPOLOGIES, SiameseNet
 from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
 
@@ -187,20 +187,32 @@ class PatchMatcher:
         return self._folded_branch(x)
 
     # -- pairs ------------------------------------------------------------------------------
-    def _grid(self, a: PatchDescriptors, b: PatchDescriptors, sims: np.ndarray | None = None
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _units(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Unit-length branch embeddings of both sets (None for joint input, which has none)."""
+        if self.net.topology == "joint_input":
+            return None
+        return (torch.nn.functional.normalize(a.embeddings, dim=-1),
+                torch.nn.functional.normalize(b.embeddings, dim=-1))
+
+    def _pair_input(self, a: PatchDescriptors, b: PatchDescriptors, sims: np.ndarray | None = None,
+                    units: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """(N, M, ...) head input of every pair, built from N + M rows, never N x M copies of them."""
         n, m = len(a), len(b)
+        sims = part_similarity(a.hist, b.hist) if sims is None else sims
+        cues = torch.from_numpy(pair_cues(sims, a.occlusion, b.occlusion, self.net.n_cues))
+        if self.net.topology in METRIC_TOPOLOGIES:
+            na, nb = units or self._units(a, b)
+            return self.net.unit_pair_input(na[:, None].expand(n, m, -1), nb[None].expand(n, m, -1), cues)
         ea = a.embeddings[:, None].expand(n, m, *a.embeddings.shape[1:])
         eb = b.embeddings[None, :].expand(n, m, *b.embeddings.shape[1:])
-        sims = part_similarity(a.hist, b.hist) if sims is None else sims
-        return ea, eb, torch.from_numpy(pair_cues(sims, a.occlusion, b.occlusion, self.net.n_cues))
+        return self.net.pair_input(ea, eb, cues)
 
     def match_probability(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) P(same person) for every box of ``a`` against every box of ``b``."""
         if len(a) == 0 or len(b) == 0:
             return np.zeros((len(a), len(b)))
         with torch.inference_mode():
-            logits = self.net.pair_logits(*self._grid(a, b))
+            logits = self.net.head(self._pair_input(a, b))
             return torch.softmax(logits, dim=-1)[..., 1].double().numpy()
 
     def match_features(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
@@ -209,7 +221,7 @@ class PatchMatcher:
         if len(a) == 0 or len(b) == 0:
             return np.zeros((len(a), len(b), dim), dtype=np.float32)
         with torch.inference_mode():
-            return self.net.pair_features(*self._grid(a, b)).numpy()
+            return self.net.head.features(self._pair_input(a, b)).numpy()
 
     def compare(self, a: PatchDescriptors, b: PatchDescriptors) -> PairComparison:
         """Everything the linker reads about every pair, from one pass through the head."""
@@ -219,17 +231,18 @@ class PatchMatcher:
                                   np.zeros((n, m, a.hist.shape[1])), np.zeros((n, m)))
         sims = part_similarity(a.hist, b.hist)
         with torch.inference_mode():
-            features = self.net.pair_features(*self._grid(a, b, sims))
+            units = self._units(a, b)
+            features = self.net.head.features(self._pair_input(a, b, sims, units))
             prob = torch.softmax(self.net.head.f7(features), dim=-1)[..., 1].double().numpy()
-        return PairComparison(features.numpy(), prob, sims, self.embedding_similarity(a, b))
+            cosine = (units[0] @ units[1].T).double().numpy() if units else np.zeros((n, m))
+        return PairComparison(features.numpy(), prob, sims, cosine)
 
     def embedding_similarity(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M) cosine similarity of the branch embeddings: the CNN alone, no histogram."""
-        if self.net.topology == "joint_input" or len(a) == 0 or len(b) == 0:
+        units = self._units(a, b)
+        if units is None or len(a) == 0 or len(b) == 0:
             return np.zeros((len(a), len(b)))
-        ea = torch.nn.functional.normalize(a.embeddings, dim=-1)
-        eb = torch.nn.functional.normalize(b.embeddings, dim=-1)
-        return (ea @ eb.T).double().numpy()
+        return (units[0] @ units[1].T).double().numpy()
 
     def pair_probability(self, d: PatchDescriptors, i: np.ndarray, j: np.ndarray, batch: int = 8192) -> np.ndarray:
         """P(same) for aligned pairs (d[i[k]], d[j[k]]): what the evaluation protocol needs."""
