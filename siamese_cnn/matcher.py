@@ -169,7 +169,8 @@ class PatchMatcher:
         with torch.inference_mode():
             for s in range(0, n, batch):
                 with stage("patches"):
-                    x = network_input(bgr[s:s + batch], flows[s:s + batch], self.net.in_channels)
+                    x = network_input(bgr[s:s + batch], flows[s:s + batch], self.net.in_channels,
+                                      self.net.mean.numpy(), self.net.std.numpy())
                 with stage("cnn"):
                     chunks.append(self._embed(x))
         embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
@@ -180,11 +181,10 @@ class PatchMatcher:
         return PatchDescriptors(embeddings, hist, boxes, occlusion)
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
-        """``net.embed``, or its folded form; ``x`` is a fresh input batch, normalised in place."""
-        if self._folded_branch is None:
-            return self.net.embed(x)
-        x.sub_(self.net.mean[:, None, None]).div_(self.net.std[:, None, None])
-        return self._folded_branch(x)
+        """The branch embedding of a normalised input batch (joint input: the batch itself)."""
+        if self.net.topology == "joint_input":
+            return x
+        return (self.net.branch if self._folded_branch is None else self._folded_branch)(x)
 
     # -- pairs ------------------------------------------------------------------------------
     def _units(self, a: PatchDescriptors, b: PatchDescriptors) -> tuple[torch.Tensor, torch.Tensor] | None:

@@ -30,6 +30,25 @@ def test_patch_shapes_and_ranges_with_boxes_on_and_past_the_border():
     assert torch.allclose(x[:, :3].permute(0, 2, 3, 1), torch.from_numpy(luv))
 
 
+
+@pytest.mark.parametrize("channels", [3, 5])
+def test_input_normalised_while_built_equals_the_networks_normalisation(channels: int):
+    """The tracker normalises the interleaved array before torch sees it; training normalises the
+    tensor. Both must give the CNN exactly the same numbers."""
+    from siamese_cnn.network import SiameseNet
+
+    frame, prev = demo_frame(12), demo_frame(11)
+    boxes = np.array([[100, 100, 50, 120], [300, 120, 60, 150]], float)
+    field = FlowField(SPEC)
+    bgr = crop_colour(frame, boxes, SPEC)
+    flow = crop_flow(*field.compute(prev, frame), boxes, SPEC)
+    net = SiameseNet(in_channels=channels)
+    net.mean = torch.linspace(0.1, 0.5, channels)
+    net.std = torch.linspace(0.3, 0.05, channels)
+    normalised = network_input(bgr, flow, channels, net.mean.numpy(), net.std.numpy())
+    assert torch.equal(normalised, net.normalise(network_input(bgr, flow, channels)))
+    assert not torch.equal(normalised, network_input(bgr, flow, channels))
+
 def test_flow_crop_points_the_way_the_scene_moves():
     frame = demo_frame(10)
     shift = 6
