@@ -1,8 +1,9 @@
 """Video annotation: trails follow the feet, smoothed against detector jitter."""
 
+import cv2
 import numpy as np
 
-from tracker.annotate import Annotator, identity_colour
+from tracker.annotate import Annotator, id_tag, identity_colour, paste
 
 
 def trail_height(smoothing: float) -> int:
@@ -26,3 +27,28 @@ def test_the_frame_itself_is_not_drawn_on():
     frame = np.full((100, 100, 3), 50, np.uint8)
     out = Annotator().draw(frame, [(1, np.array([10.0, 10.0, 30.0, 60.0]))], 1)
     assert (frame == 50).all() and (out != 50).any()
+
+
+def draw_tag_directly(frame: np.ndarray, track_id: int, x: int, y: int) -> None:
+    """What the annotator drew before tags were rendered once per id: rectangle, then text."""
+    label = str(track_id)
+    (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
+    cv2.rectangle(frame, (x, y - th - 6), (x + tw + 6, y), identity_colour(track_id), -1)
+    cv2.putText(frame, label, (x + 3, y - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2, cv2.LINE_AA)
+
+
+def test_pasted_id_tags_match_drawing_them_including_at_the_edges():
+    """Pasting a tag rendered once gives the pixels drawing it in place gave. At the frame's edges
+    OpenCV clips anti-aliased strokes before drawing them, which moves their fringe within 3 px of
+    the border; the paste shows the tag as rendered whole, which is what a viewer expects."""
+    rng = np.random.default_rng(0)
+    background = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)  # text must not bleed onto it
+    inner = np.s_[3:-3, 3:-3]
+    for track_id in (1, 7, 42, 118, 999, 12345):
+        for x, y in ((40, 60), (-5, 60), (150, 60), (40, 3), (40, 119), (-30, 2), (158, 200), (40, -1)):
+            drawn, pasted = background.copy(), background.copy()
+            draw_tag_directly(drawn, track_id, x, y)
+            tag = id_tag(track_id)
+            paste(pasted, tag, x, y + 1 - len(tag))
+            assert np.array_equal(drawn[inner], pasted[inner]), (track_id, x, y)
+            assert (pasted != background).any() == (y >= 0 and y - len(tag) < 119 and x < 160 and x + tag.shape[1] > 0)
