@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import DEMO_SEQ
 from tracker.cli import main
 from tracker.errors import InputError
-from tracker.video_writer import VideoWriter, even_size
+from tracker.video_writer import VideoWriter, even_size, yuv_frame
 
 
 def demo_frames(n: int) -> list[np.ndarray]:
@@ -74,3 +74,14 @@ def test_odd_sized_frames_give_an_even_sized_video(tmp_path: Path):
     assert main(["track", str(folder), "-o", str(out), "--quiet", "--scorer", "geometry", "--detector", "hog"]) == 0
     back = decoded(out)
     assert len(back) == 6 and back[0].shape == (480, 640, 3)
+
+
+def test_yuv_frames_match_ffmpegs_own_conversion_path_at_awkward_sizes():
+    """Plane rows can be padded (line size > width) and chroma planes need not fill whole luma
+    rows: the frame must hold exactly OpenCV's I420 planes whatever the size."""
+    rng = np.random.default_rng(3)
+    for width, height in ((768, 576), (1222, 370), (34, 18), (2, 2)):
+        bgr = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        i420 = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+        expected = av.VideoFrame.from_ndarray(i420, format="yuv420p").to_ndarray()
+        assert np.array_equal(yuv_frame(bgr).to_ndarray(), expected), (width, height)

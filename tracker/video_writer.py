@@ -46,6 +46,25 @@ def check_encoder_settings(codec: str, crf: int = 23) -> None:
         raise InputError(f"config: video.crf must be between 0 and 51, not {crf}")
 
 
+def yuv_frame(frame_bgr: np.ndarray) -> av.VideoFrame:
+    """The encoder's YUV 4:2:0 frame of a BGR image (even sides), converted by OpenCV.
+
+    The planes are copied into the frame's own buffers by numpy, which lets other threads run
+    meanwhile; ``VideoFrame.from_ndarray`` copies them row by row holding the GIL, and took
+    twice as long (0.48 vs 0.22 ms at 768x576, with the conversion).
+    """
+    height, width = frame_bgr.shape[:2]
+    flat = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420).reshape(-1)  # Y, then U, then V, each packed
+    frame = av.VideoFrame(width, height, "yuv420p")
+    start = 0
+    for plane, (rows, cols) in zip(frame.planes, ((height, width), (height // 2, width // 2),
+                                                  (height // 2, width // 2)), strict=True):
+        buffer = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)  # rows may be padded
+        buffer[:rows, :cols] = flat[start:start + rows * cols].reshape(rows, cols)
+        start += rows * cols
+    return frame
+
+
 class VideoWriter:
     """Write BGR frames of one size to ``path`` (.mp4, .mkv, .mov or .avi), in order.
 
@@ -76,8 +95,7 @@ class VideoWriter:
 
     def write(self, frame_bgr: np.ndarray) -> None:
         """Encode one frame (H x W x 3 uint8 BGR, of the writer's size)."""
-        yuv = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420)
-        for packet in self._stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
+        for packet in self._stream.encode(yuv_frame(frame_bgr)):
             self._container.mux(packet)
 
     def close(self) -> None:
