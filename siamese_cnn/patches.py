@@ -100,7 +100,9 @@ def crop_flow(flow: np.ndarray | None, scale: float, boxes: np.ndarray, spec: Pa
         cv2.warpAffine(flow, affine, (spec.width, spec.height), dst=out[i],
                        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     per_box = spec.flow_gain / np.maximum(boxes[:, 2:] * scale, 1e-3)  # (N, 2): x by width, y by height
-    out *= per_box[:, None, None, :].astype(np.float32)
+    # by whole patch rows against the factors tiled to match: a long inner loop, not one of 2
+    rows = out.reshape(len(boxes), spec.height, spec.width * 2)
+    rows *= np.tile(per_box.astype(np.float32), spec.width)[:, None, :]
     return np.clip(out, -5.0, 5.0, out=out)
 
 
