@@ -26,29 +26,29 @@ class TrackAppearance:
 
     Kept as the pieces they arrived in (views into each frame's descriptors): adding one is a
     list append, and the one join per frame happens in ``appearance_features`` for all tracks.
-    ``rows`` counts them (asked for every track in every frame).
+    ``count`` is how many rows they hold (asked for every track in every frame).
     """
 
     parts: list[PatchDescriptors]
-    rows: int
+    count: int
 
     @classmethod
     def of(cls, descriptors: PatchDescriptors) -> TrackAppearance:
         return cls([descriptors], len(descriptors))
 
     def __len__(self) -> int:
-        return self.rows
+        return self.count
 
     def add(self, new: PatchDescriptors, memory: int) -> TrackAppearance:
-        parts, rows = [*self.parts, new], self.rows + len(new)
-        extra = rows - memory
+        parts, count = [*self.parts, new], self.count + len(new)
+        extra = count - memory
         while extra > 0:  # forget the oldest rows
             first = parts[0]
             if len(first) <= extra:
                 parts, extra = parts[1:], extra - len(first)
             else:
                 parts[0], extra = first.rows(extra, len(first)), 0
-        return TrackAppearance(parts, min(rows, memory))
+        return TrackAppearance(parts, min(count, memory))
 
 
 def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | None],
@@ -59,7 +59,7 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     dim = matcher.net.head.f7.in_features + 5
     if t == 0 or d == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
-    counts = np.array([a.rows if a is not None else 0 for a in tracks])
+    counts = np.array([a.count if a is not None else 0 for a in tracks])
     if counts.sum() == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
     memory = PatchDescriptors.concat([p for a in tracks if a is not None for p in a.parts])

@@ -109,14 +109,14 @@ class SiameseNet(nn.Module):
 
     def pair_input(self, ea: torch.Tensor, eb: torch.Tensor, cues: torch.Tensor) -> torch.Tensor:
         """Head input for aligned rows of ``ea`` and ``eb`` (any leading shape)."""
+        if self.topology in METRIC_TOPOLOGIES:
+            return self.unit_pair_input(F.normalize(ea, dim=-1), F.normalize(eb, dim=-1), cues)
         if self.topology == "joint_input":
             lead = ea.shape[:-3]
             stacked = torch.cat([ea, eb], dim=-3).reshape(-1, 2 * ea.shape[-3], *ea.shape[-2:])
             base = self.branch(stacked).reshape(*lead, -1)
-        elif self.topology == "in_network":
+        else:  # in_network
             base = torch.cat([ea, eb, (ea * eb).sum(-1, keepdim=True)], dim=-1)
-        else:  # METRIC_TOPOLOGIES
-            return self.unit_pair_input(F.normalize(ea, dim=-1), F.normalize(eb, dim=-1), cues)
         return torch.cat([base, cues.to(base.dtype)], dim=-1)
 
     @staticmethod

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from siamese_cnn import ModelFileError, PatchMatcher
+from siamese_cnn.matcher import PatchDescriptors
 from siamese_cnn.data import mot_bank
 from siamese_cnn.patches import PatchSpec
 from siamese_cnn.protocol import protocol_bank
@@ -52,6 +53,35 @@ def test_describe_is_deterministic(shipped: PatchMatcher):
     b = shipped.describe(frame(30), boxes, frame(29))
     assert torch.equal(a.embeddings, b.embeddings)
 
+
+
+@pytest.mark.parametrize("topology", ["cost_function", "triplet", "in_network", "joint_input"])
+def test_matcher_fast_paths_give_the_networks_own_pair_outputs(topology: str):
+    """The matcher normalises the input while building it, embeds once per box and builds pair
+    inputs from N + M rows; the network's plain per-pair path must give the same outputs."""
+    from siamese_cnn.network import SiameseNet
+    from siamese_cnn.patches import crop_colour, crop_flow, network_input
+
+    torch.manual_seed(0)
+    net = SiameseNet(topology=topology, width=8, embed_dim=32, feature_dim=16).eval()
+    net.mean, net.std = torch.linspace(0.2, 0.5, 5), torch.linspace(0.3, 0.1, 5)
+    matcher = PatchMatcher(net, PatchSpec(flow_width=160), frozen=True)
+    boxes, _ = gt_boxes(30)
+    a = matcher.describe(frame(30), boxes, frame(29))
+    b = matcher.describe(frame(31), boxes[:3] + 2.0, frame(30))
+    pairs = matcher.compare(a, b)
+    field, scale = matcher._flow.compute(frame(29), frame(30))
+    raw = network_input(crop_colour(frame(30), boxes, matcher.spec), crop_flow(field, scale, boxes, matcher.spec))
+    with torch.inference_mode():
+        torch.testing.assert_close(a.embeddings, net.embed(raw), rtol=1e-4, atol=1e-5)  # folded: rounding only
+        n, m = len(a), len(b)
+        i, j = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+        reference = matcher.pair_probability(PatchDescriptors.concat([a, b]), i, n + j).reshape(n, m)
+    np.testing.assert_allclose(pairs.probability, reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(matcher.match_probability(a, b), pairs.probability, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(matcher.match_features(a, b), pairs.features)
+    if topology != "joint_input":
+        np.testing.assert_allclose(pairs.cosine, matcher.embedding_similarity(a, b), atol=1e-6)
 
 def test_folded_branch_gives_the_networks_embeddings(shipped: PatchMatcher):
     """The loaded matcher runs the branch with BatchNorm folded into the convs: same numbers."""
