@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from siamese_cnn import ModelFileError, PatchMatcher
-from siamese_cnn.matcher import PatchDescriptors
 from siamese_cnn.data import mot_bank
+from siamese_cnn.matcher import PatchDescriptors
 from siamese_cnn.patches import PatchSpec
 from siamese_cnn.protocol import protocol_bank
 from siamese_cnn.train import MatcherTrainConfig, architecture_of, train_matcher
