@@ -56,9 +56,11 @@ class Annotator:
         self.smoothing = smoothing
         self._trails: dict[int, deque] = {}  # id -> (frame, smoothed foot x, y), newest last
 
-    def draw(self, frame: np.ndarray, tracks: list[tuple[int, np.ndarray]], frame_index: int) -> np.ndarray:
-        """Draw ``(id, box)`` pairs on a copy of the frame; trails of ids not seen lately fade out."""
-        out = frame.copy()
+    def draw(self, frame: np.ndarray, tracks: list[tuple[int, np.ndarray]], frame_index: int,
+             in_place: bool = False) -> np.ndarray:
+        """Draw ``(id, box)`` pairs on a copy of the frame (on the frame itself if ``in_place``);
+        trails of ids not seen lately fade out."""
+        out = frame if in_place else frame.copy()
         for track_id, box in tracks:
             x, y, w, h = box
             fx, fy = x + w / 2, y + h

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .cpus import run_on
 from .timing import stage
 
 _DONE = object()
@@ -23,8 +24,9 @@ class _Failure:
         self.error = error
 
 
-def prefetched(items: Iterable[Any], depth: int = 3, stage_name: str = "decode") -> Iterator[Any]:
-    """Yield ``items`` in order while a thread produces up to ``depth`` of them ahead.
+def prefetched(items: Iterable[Any], depth: int = 3, stage_name: str = "decode",
+               cpus: frozenset[int] | None = None) -> Iterator[Any]:
+    """Yield ``items`` in order while a thread (on ``cpus``, if given) produces up to ``depth`` of them ahead.
 
     Closing the generator early (break, Ctrl-C) stops the thread after the item in hand.
     """
@@ -32,6 +34,7 @@ def prefetched(items: Iterable[Any], depth: int = 3, stage_name: str = "decode")
     stop = threading.Event()
 
     def produce() -> None:
+        run_on(cpus)
         iterator = iter(items)
         try:
             while not stop.is_set():
@@ -73,14 +76,16 @@ def _put(buffer: queue.Queue, item: Any, stop: threading.Event) -> None:
 
 
 class BackgroundWorker:
-    """Runs ``work(*job)`` for submitted jobs, in order, on one thread.
+    """Runs ``work(*job)`` for submitted jobs, in order, on one thread (on ``cpus``, if given).
 
     ``close`` waits for every submitted job and raises the first error a job raised; a later
     ``submit`` after a failure raises it at once, so the caller stops feeding a broken writer.
     """
 
-    def __init__(self, work: Callable[..., None], depth: int = 3, stage_name: str = "video"):
+    def __init__(self, work: Callable[..., None], depth: int = 3, stage_name: str = "video",
+                 cpus: frozenset[int] | None = None):
         self._work = work
+        self._cpus = cpus
         self._stage = stage_name
         self._jobs: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -88,6 +93,7 @@ class BackgroundWorker:
         self._thread.start()
 
     def _run(self) -> None:
+        run_on(self._cpus)
         while True:
             job = self._jobs.get()
             if job is _DONE:

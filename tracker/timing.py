@@ -21,6 +21,12 @@ def totals() -> dict[str, float]:
     return dict(_totals)
 
 
+def add(name: str, seconds: float) -> None:
+    """Count time measured elsewhere (e.g. by the video process) under ``name``."""
+    if _enabled:
+        _totals[name] += seconds
+
+
 @contextlib.contextmanager
 def stage(name: str) -> Iterator[None]:
     if not _enabled:

@@ -22,13 +22,15 @@ from tqdm import tqdm
 from .annotate import Annotator
 from .atomic import atomic_path
 from .background import BackgroundWorker, prefetched
+from .cpus import calling_thread_on, split_cpus
 from .detectors import Detector, HogDetector, OnnxDetector, SsdLiteDetector
 from .errors import InputError
-from .frames import open_frames
+from .frames import FrameSource, open_frames
 from .geometry import clip_boxes
 from .mot_io import format_result_rows
 from .pipeline import build_tracker, prepare_detections
 from .timing import stage
+from .video_process import VideoProcess, video_process_available
 from .video_writer import VideoWriter, check_encoder_settings, even_size, video_format
 
 
@@ -80,6 +82,27 @@ def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, in
     return write
 
 
+def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource, settings: dict,
+                 cpus: frozenset[int] | None) -> tuple[VideoProcess | BackgroundWorker, float]:
+    """The annotated video's writer (a process where the OS allows, else a thread) and the frames' scale.
+
+    Registered on ``stack``: every submitted frame is written before the file is renamed into place.
+    """
+    video_tmp = stack.enter_context(atomic_path(path))
+    scale = min(1.0, settings["max_width"] / frames.width)
+    size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
+    if video_process_available():
+        video = VideoProcess(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"],
+                             settings["trail_frames"], settings["trail_smoothing"], cpus=cpus)
+    else:
+        writer = VideoWriter(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"])
+        stack.callback(writer.close)
+        annotator = Annotator(settings["trail_frames"], settings["trail_smoothing"])
+        video = BackgroundWorker(_frame_writer(writer, annotator, size), cpus=cpus)
+    stack.callback(video.close)  # runs before writer.close: every queued frame is written
+    return video, scale
+
+
 def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str = "ssdlite", model: Path | None = None,
               progress: bool = True, max_frames: int | None = None) -> TrackSummary:
@@ -93,9 +116,6 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
         raise InputError(f"{detections}: detections reach frame {file_dets.table.last_frame} but {source} has "
                          f"{frames.length} frames")
     live_detector = None if file_dets is not None else build_detector(detector, model, config)
-    tracker = build_tracker(config, frames.frame_rate)
-    annotator = Annotator(config["video"]["trail_frames"], config["video"]["trail_smoothing"])
-    needs_images = tracker.scorer.needs_images
     target = mot_out or video_out or Path(".")
     tmp_dir = target.resolve().parent
     try:
@@ -108,25 +128,24 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
     rows_path = Path(rows_name)
     interrupted, count = False, 0
     dropped = file_dets.dropped_outside if file_dets is not None else 0
-    start = time.perf_counter()
+    cpus = split_cpus(config["threads"]) if config["pin_cpus"] else None
+    helper_cpus, tracker_cpus = (cpus.helpers, cpus.tracker) if cpus else (None, None)
     try:
         with contextlib.ExitStack() as stack:
             rows_file = stack.enter_context(os.fdopen(fd, "w"))
-            video = None
-            if video_out is not None:
-                video_tmp = stack.enter_context(atomic_path(video_out))
-                settings = config["video"]
-                scale = min(1.0, settings["max_width"] / frames.width)
-                size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
-                writer = VideoWriter(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"])
-                stack.callback(writer.close)
-                video = BackgroundWorker(_frame_writer(writer, annotator, size))
-                stack.callback(video.close)  # runs before writer.close: every queued frame is written
+            video, scale = (_start_video(stack, video_out, frames, config["video"], helper_cpus)
+                            if video_out is not None else (None, 1.0))
+            tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
+            needs_images = tracker.scorer.needs_images
+            if isinstance(video, VideoProcess):
+                video.ready()
+            start = time.perf_counter()
             bar = stack.enter_context(tqdm(total=max_frames or frames.length, unit="frame", disable=not progress,
                                            file=sys.stderr, desc="tracking", dynamic_ncols=True))
             prev = None
+            stack.enter_context(calling_thread_on(tracker_cpus))
             try:
-                for index, image in stack.enter_context(contextlib.closing(prefetched(frames))):
+                for index, image in stack.enter_context(contextlib.closing(prefetched(frames, cpus=helper_cpus))):
                     if max_frames is not None and index > max_frames:
                         break
                     if file_dets is not None:
