@@ -9,8 +9,10 @@ the ratios hold on a noisy machine; repeated (``--repeat``, default 3) and the r
 median ratio reported. ``NAME@WxH`` tracks a copy of the sequence resized to WxH (frames
 re-encoded as JPEG quality 95, detections scaled): the issue's 768x576 case, which the data lacks;
 ``NAME+mirror`` doubles every detection by its mirror image (twice the boxes; see ``mirrored_copy``).
-Decoding and video encoding run on their own threads beside the tracker; their stage times are
-thread time, overlapping the main thread's, and "waiting" is the main thread blocked on them.
+Decoding runs on a thread beside the tracker, drawing and encoding the video in a process of its
+own; their stage times (thread time; the video process's busy time) overlap the main thread's,
+and "waiting" is the main thread blocked on them. "writing" includes handing each frame to the
+video process.
 Writes benchmarks/results/speed.json and prints a Markdown table.
 """
 
@@ -36,7 +38,7 @@ from tracker.mot_io import read_seqinfo  # noqa: E402
 from tracker.track_video import run_track  # noqa: E402
 
 MAIN_STAGES = ("waiting", "detect", "flow", "patches", "cnn", "features", "xgboost", "assignment", "writing")
-THREAD_STAGES = ("decode", "video")
+THREAD_STAGES = ("decode", "video")  # beside the main thread: the reader thread, the video process
 STAGES = THREAD_STAGES + MAIN_STAGES
 
 
@@ -140,7 +142,7 @@ def main() -> None:
                             "ratio_all": [round(r["ratio_to_decode"], 2) for r in measured]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"scorer": args.scorer, "results": results}, indent=2))
-    heads = [f"{s} ms" + (" (thread)" if s in THREAD_STAGES else "") for s in STAGES]
+    heads = [f"{s} ms" + (" (beside)" if s in THREAD_STAGES else "") for s in STAGES]
     print("| sequence | decode fps | track fps | time / decode | " + " | ".join(heads) + " | other ms |")
     print("|---|---|---|---|" + "---|" * len(STAGES) + "---|")
     for name, r in results.items():
