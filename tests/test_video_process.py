@@ -32,14 +32,14 @@ def test_the_process_writes_the_writer_threads_video_byte_for_byte(tmp_path, mon
 
 
 def test_the_processs_own_error_comes_back_as_one_line(tmp_path):
-    video = VideoProcess(tmp_path / "v.mp4", 25.0, (64, 48), (64, 48), "vp9", 23, 30, 0.35)  # refused by its writer
+    video = VideoProcess(tmp_path / "v.mp4", 25.0, (64, 48), "vp9", 23, 30, 0.35)  # refused by its writer
     with pytest.raises(InputError, match=r"^config: unknown video codec 'vp9' \(choose h264 or mpeg4\)$"):
         video.ready()
     video.close()  # the failure was raised once; closing only cleans up
 
 
 def test_a_killed_video_process_is_reported_not_waited_for(tmp_path):
-    video = VideoProcess(tmp_path / "v.mp4", 25.0, (64, 48), (64, 48), "h264", 23, 30, 0.35, depth=2)
+    video = VideoProcess(tmp_path / "v.mp4", 25.0, (64, 48), "h264", 23, 30, 0.35, depth=2)
     video.ready()
     video._process.kill()
     frame = np.zeros((48, 64, 3), np.uint8)

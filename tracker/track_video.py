@@ -92,8 +92,8 @@ def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource, s
     scale = min(1.0, settings["max_width"] / frames.width)
     size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
     if video_process_available():
-        video = VideoProcess(video_tmp, frames.frame_rate, (frames.width, frames.height), size, settings["codec"],
-                             settings["crf"], settings["trail_frames"], settings["trail_smoothing"], cpus=cpus)
+        video = VideoProcess(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"],
+                             settings["trail_frames"], settings["trail_smoothing"], cpus=cpus)
     else:
         writer = VideoWriter(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"])
         stack.callback(writer.close)

@@ -1,13 +1,13 @@
 """The annotated video drawn and encoded by a process of its own, fed frames through shared memory.
 
-Why a process and not a thread: a writer thread shares the interpreter with the tracker, and on
-2 cores each of its OpenCV calls is a GIL handoff that stalls the tracker's thread. In a process
-of its own, on the other core (``cpus.py``), the same work costs the tracker far less: at 768x576,
-4.24x the decode-only time against 4.71x for the writer thread, pinned alike (alternating runs,
-BENCHMARKS.md §5). Frames cross in a few shared slots at their own size (scaling them down for
-the video, 2 ms for a 1080p frame, is the video process's work, not the tracker's); the pipes
-carry a few bytes per frame: slot, frame index and shown boxes one way, the slot's number back
-once it is free. The video is byte-identical to the writer thread's (same code, same order).
+Why a process and not a thread: the writer thread's drawing and encoding share the interpreter
+with the tracker, and on 2 cores every OpenCV call it makes is a GIL handoff that stalls the
+tracker's thread. In a process of its own (on the other core, see ``cpus.py``) the same work
+leaves the tracker as fast as with no video: at 768x576, 4.24x decode-only time against 4.71x
+for the pinned writer thread (alternating runs, BENCHMARKS.md §5). Frames cross in a ring of a
+few shared slots, already scaled to the video's size; the pipes carry only a few bytes per
+frame: slot, frame index and shown boxes one way, the slot's number back once it is free. The
+video is byte-identical to the writer thread's (same drawing and encoding code, same order).
 
 The shared memory is an anonymous file (``memfd``, Linux): nothing to clean up, even after a
 crash. Where the OS has none, :func:`video_process_available` says so and the caller keeps the
@@ -25,6 +25,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from . import timing
@@ -41,22 +42,20 @@ def video_process_available() -> bool:
 class VideoProcess:
     """Write annotated frames to ``path`` from another process: ``ready``, ``submit`` per frame, ``close``.
 
-    ``frame_size``: the frames' (width, height); ``size``: the video's. Starting the process takes
-    ~0.4 s, so it starts at once and ``ready`` waits for it: start it, load the models meanwhile,
-    then call ``ready``. ``depth`` frames may wait for the encoder before ``submit`` blocks. An
-    error in the process is raised again here, on the caller's thread, as one line naming the
-    video file. ``cpus``: where the process runs.
+    Starting the process takes ~0.4 s, so it starts at once and ``ready`` waits for it: start it,
+    load the models meanwhile, then call ``ready``. ``depth`` frames may wait for the encoder
+    before ``submit`` blocks. An error in the process is raised again here, on the caller's
+    thread, as one line naming the video file. ``cpus``: where the process runs.
     """
 
-    def __init__(self, path: Path, frame_rate: float, frame_size: tuple[int, int], size: tuple[int, int],
-                 codec: str, crf: int, trail_frames: int, trail_smoothing: float, depth: int = 3,
-                 cpus: frozenset[int] | None = None):
-        self.path, slots = Path(path), depth + 1
-        settings = {"path": str(path), "frame_rate": frame_rate, "frame_size": list(frame_size), "size": list(size),
-                    "codec": codec, "crf": crf, "trail_frames": trail_frames, "trail_smoothing": trail_smoothing,
-                    "slots": slots, "cpus": sorted(cpus) if cpus else None}
+    def __init__(self, path: Path, frame_rate: float, size: tuple[int, int], codec: str, crf: int,
+                 trail_frames: int, trail_smoothing: float, depth: int = 3, cpus: frozenset[int] | None = None):
+        self.path, self.size, slots = Path(path), size, depth + 1
+        settings = {"path": str(path), "frame_rate": frame_rate, "size": list(size), "codec": codec, "crf": crf,
+                    "trail_frames": trail_frames, "trail_smoothing": trail_smoothing, "slots": slots,
+                    "cpus": sorted(cpus) if cpus else None}
         python_path = os.pathsep.join(filter(None, (_IMPORT_ROOT, os.environ.get("PYTHONPATH"))))
-        nbytes = slots * frame_size[0] * frame_size[1] * 3
+        nbytes = slots * size[0] * size[1] * 3
         self._fd = os.memfd_create("siamtrack-video-frames")
         try:
             os.ftruncate(self._fd, nbytes)
@@ -70,7 +69,7 @@ class VideoProcess:
         except BaseException:
             os.close(self._fd)
             raise
-        self._frames = frame_slots(self._shared, slots, frame_size)
+        self._frames = frame_slots(self._shared, slots, size)
         self._free = deque(range(slots))
         self._answers = self._process.stdout.fileno()
         self._started = self._closed = self._failed = False
@@ -93,10 +92,14 @@ class VideoProcess:
         return self._free.popleft()
 
     def submit(self, image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
-        """Queue one frame (of ``frame_size``) with the ``(id, box)`` pairs (in video pixels) to draw on it."""
+        """Queue one frame (any size: scaled to the video's) with the ``(id, box)`` pairs to draw on it."""
         slot = self._slot()
         with timing.stage("writing"):
-            np.copyto(self._frames[slot], image)
+            frame = self._frames[slot]
+            if image.shape[:2] == frame.shape[:2]:
+                np.copyto(frame, image)
+            else:
+                cv2.resize(image, self.size, dst=frame, interpolation=cv2.INTER_LINEAR)
             ids = np.array([track_id for track_id, _ in shown], np.int64)
             boxes = np.array([box for _, box in shown], np.float64).reshape(len(shown), 4)
             self._send(RECORD.pack(slot, index, len(shown)) + ids.tobytes() + boxes.tobytes())

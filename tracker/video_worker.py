@@ -1,13 +1,13 @@
 """The annotated video's own process: draws the tracks on frames it finds in shared memory, encodes.
 
 Started by :class:`tracker.video_process.VideoProcess` as ``python -m tracker.video_worker FD
-SETTINGS``, where FD is the shared frame buffer and SETTINGS a JSON object. It speaks through its
-standard streams: answers ``READY`` once the video file is open; then, for each record (slot,
-frame index, ids, boxes), scales that slot's frame to the video's size, draws on it, encodes it
-and answers with the slot's number, which frees the slot. After the end record it closes the
-file and answers with the seconds it spent drawing and encoding. A failure ends it with one line
-on stderr and exit code ``USER_ERROR`` (the user's problem) or ``SYSTEM_ERROR`` (the machine's,
-e.g. a full disk); a bug ends it with Python's traceback.
+SETTINGS``, where FD is the shared frame buffer and SETTINGS a JSON object. Speaks through its
+standard streams: answers ``READY`` once the video file is open, then reads one record per
+frame (slot, frame index, ids, boxes), draws on that slot's frame, encodes it, and answers with
+the slot's number once the slot may be filled again. After the end record it closes the file
+and answers with the seconds it spent drawing and encoding. A failure ends it with one line on
+stderr and exit code ``USER_ERROR`` (the user's problem) or ``SYSTEM_ERROR`` (the machine's, e.g. a
+full disk); a bug ends it with Python's traceback.
 """
 
 from __future__ import annotations
@@ -54,10 +54,9 @@ def _read_exactly(stream, count: int) -> bytes:
 
 
 def serve(fd: int, settings: dict) -> None:
-    frame_size, size, slots = tuple(settings["frame_size"]), tuple(settings["size"]), settings["slots"]
+    size, slots = tuple(settings["size"]), settings["slots"]
     records, answers = sys.stdin.buffer, sys.stdout.buffer
-    nbytes = slots * frame_size[0] * frame_size[1] * 3
-    frames = frame_slots(mmap.mmap(fd, nbytes), slots, frame_size)  # mapped until the process ends
+    frames = frame_slots(mmap.mmap(fd, slots * size[0] * size[1] * 3), slots, size)  # mapped until the process ends
     annotator = Annotator(settings["trail_frames"], settings["trail_smoothing"])
     writer = VideoWriter(settings["path"], settings["frame_rate"], size, settings["codec"], settings["crf"])
     answers.write(READY)
@@ -73,10 +72,8 @@ def serve(fd: int, settings: dict) -> None:
             except EOFError:  # the tracker is gone; it removes the unfinished file
                 return
             start = time.perf_counter()
-            frame = frames[slot]  # this process's until answered: drawn on in place, no copy
-            if frame_size != size:
-                frame = cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR)
-            writer.write(annotator.draw(frame, shown_tracks(body, count), index, in_place=True))
+            # The slot is this process's until answered: draw on it, no copy.
+            writer.write(annotator.draw(frames[slot], shown_tracks(body, count), index, in_place=True))
             busy += time.perf_counter() - start
             answers.write(bytes((slot,)))
             answers.flush()
