@@ -1,13 +1,13 @@
 """The annotated video drawn and encoded by a process of its own, fed frames through shared memory.
 
-Why a process and not a thread: the writer thread's drawing and encoding share the interpreter
-with the tracker, and on 2 cores every OpenCV call it makes is a GIL handoff that stalls the
-tracker's thread. In a process of its own (on the other core, see ``cpus.py``) the same work
-leaves the tracker as fast as with no video: at 768x576, 4.24x decode-only time against 4.71x
-for the pinned writer thread (alternating runs, BENCHMARKS.md §5). Frames cross in a ring of a
-few shared slots, already scaled to the video's size; the pipes carry only a few bytes per
-frame: slot, frame index and shown boxes one way, the slot's number back once it is free. The
-video is byte-identical to the writer thread's (same drawing and encoding code, same order).
+Why a process and not a thread: a writer thread shares the interpreter with the tracker, and on
+2 cores each of its OpenCV calls is a GIL handoff that stalls the tracker's thread. In a process
+of its own, on the other core (``cpus.py``), the same work costs the tracker far less: at 768x576,
+4.24x the decode-only time against 4.71x for the writer thread, pinned alike (alternating runs,
+BENCHMARKS.md §5). Frames cross in a few shared slots, already scaled to the video's size (on the
+tracker's thread: the other core is the busier one at 1080p, where it also decodes); the pipes
+carry a few bytes per frame: slot, frame index and shown boxes one way, the slot's number back
+once it is free. The video is byte-identical to the writer thread's (same code, same order).
 
 The shared memory is an anonymous file (``memfd``, Linux): nothing to clean up, even after a
 crash. Where the OS has none, :func:`video_process_available` says so and the caller keeps the

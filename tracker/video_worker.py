@@ -1,13 +1,13 @@
 """The annotated video's own process: draws the tracks on frames it finds in shared memory, encodes.
 
 Started by :class:`tracker.video_process.VideoProcess` as ``python -m tracker.video_worker FD
-SETTINGS``, where FD is the shared frame buffer and SETTINGS a JSON object. Speaks through its
-standard streams: answers ``READY`` once the video file is open, then reads one record per
-frame (slot, frame index, ids, boxes), draws on that slot's frame, encodes it, and answers with
-the slot's number once the slot may be filled again. After the end record it closes the file
-and answers with the seconds it spent drawing and encoding. A failure ends it with one line on
-stderr and exit code ``USER_ERROR`` (the user's problem) or ``SYSTEM_ERROR`` (the machine's, e.g. a
-full disk); a bug ends it with Python's traceback.
+SETTINGS``, where FD is the shared frame buffer and SETTINGS a JSON object. It speaks through its
+standard streams: answers ``READY`` once the video file is open; then, for each record (slot,
+frame index, ids, boxes), draws on that slot's frame, encodes it and answers with the slot's
+number, which frees the slot. After the end record it closes the file and answers with the
+seconds it spent drawing and encoding. A failure ends it with one line on stderr and exit code
+``USER_ERROR`` (the user's problem) or ``SYSTEM_ERROR`` (the machine's, e.g. a full disk); a bug
+ends it with Python's traceback.
 """
 
 from __future__ import annotations
