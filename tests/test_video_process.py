@@ -55,9 +55,10 @@ def test_tracking_gives_the_cpus_back(tmp_path, monkeypatch):
     assert os.sched_getaffinity(0) == before
 
 
-def test_cpu_split_only_with_one_compute_thread_and_two_cpus():
+def test_cpu_split_only_with_one_compute_thread_pixel_work_and_two_cpus():
     available = os.sched_getaffinity(0)
     assert split_cpus(2) is None  # more torch threads would inherit the tracker's one CPU
+    assert split_cpus(1, pixel_work=False) is None  # box-only tracking needs every core for its I/O
     split = split_cpus(1)
     if len(available) < 2:
         assert split is None

@@ -76,16 +76,14 @@ def _put(buffer: queue.Queue, item: Any, stop: threading.Event) -> None:
 
 
 class BackgroundWorker:
-    """Runs ``work(*job)`` for submitted jobs, in order, on one thread (on ``cpus``, if given).
+    """Runs ``work(*job)`` for submitted jobs, in order, on one thread.
 
     ``close`` waits for every submitted job and raises the first error a job raised; a later
     ``submit`` after a failure raises it at once, so the caller stops feeding a broken writer.
     """
 
-    def __init__(self, work: Callable[..., None], depth: int = 3, stage_name: str = "video",
-                 cpus: frozenset[int] | None = None):
+    def __init__(self, work: Callable[..., None], depth: int = 3, stage_name: str = "video"):
         self._work = work
-        self._cpus = cpus
         self._stage = stage_name
         self._jobs: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -93,7 +91,6 @@ class BackgroundWorker:
         self._thread.start()
 
     def _run(self) -> None:
-        run_on(self._cpus)
         while True:
             job = self._jobs.get()
             if job is _DONE:

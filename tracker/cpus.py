@@ -1,10 +1,13 @@
 """Which CPUs the tracker's threads run on: its own thread alone on one, the helpers on the rest.
 
-Why: the tracker's thread is the critical path, and decoding ahead and drawing and encoding
-behind it are short bursts that fit beside each other on a second core. Left to the scheduler,
-those bursts preempt the tracker on its core (two to three times a frame on a 2-core VM); kept
-off it, the tracker runs as fast as with no video at all. Measured at 768x576 with the video,
-alternating runs: 4.24x decode-only time pinned against 4.96x unpinned (BENCHMARKS.md §5).
+Why: when the tracker's thread does pixel work (patches and CNN, or a detector), it is the
+critical path, and decoding ahead and drawing and encoding behind it fit beside each other on a
+second core. Left to the scheduler, those bursts preempt the tracker on its core; kept off it,
+the tracker runs nearly as fast as with no video at all. Measured at 768x576 with the video,
+alternating runs: 4.27x decode-only time pinned against 4.96x unpinned (BENCHMARKS.md §5).
+Box-only tracking (geometry scorer, given detections) is the opposite: its thread is light and
+the I/O is the critical path, which needs every core (3.1x pinned, 2.0x unpinned), so it is not
+pinned.
 
 Only where the OS lets a thread choose its CPUs (Linux), only with one compute thread (more
 torch/XGBoost threads would inherit the one CPU), and always undone when the run ends.
@@ -24,9 +27,12 @@ class CpuSplit:
     helpers: frozenset[int]
 
 
-def split_cpus(compute_threads: int) -> CpuSplit | None:
-    """One CPU for the tracker's thread and the rest for its helpers; None where that cannot help."""
-    if compute_threads != 1 or not hasattr(os, "sched_getaffinity"):
+def split_cpus(compute_threads: int, pixel_work: bool = True) -> CpuSplit | None:
+    """One CPU for the tracker's thread and the rest for its helpers; None where that cannot help.
+
+    ``pixel_work``: whether the tracker's thread describes or detects on the frames.
+    """
+    if compute_threads != 1 or not pixel_work or not hasattr(os, "sched_getaffinity"):
         return None
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:

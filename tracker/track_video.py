@@ -82,8 +82,8 @@ def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, in
     return write
 
 
-def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource, settings: dict,
-                 cpus: frozenset[int] | None) -> tuple[VideoProcess | BackgroundWorker, float]:
+def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
+                 settings: dict) -> tuple[VideoProcess | BackgroundWorker, float]:
     """The annotated video's writer (a process where the OS allows, else a thread) and the frames' scale.
 
     Registered on ``stack``: every submitted frame is written before the file is renamed into place.
@@ -93,12 +93,12 @@ def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource, s
     size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
     if video_process_available():
         video = VideoProcess(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"],
-                             settings["trail_frames"], settings["trail_smoothing"], cpus=cpus)
+                             settings["trail_frames"], settings["trail_smoothing"])
     else:
         writer = VideoWriter(video_tmp, frames.frame_rate, size, settings["codec"], settings["crf"])
         stack.callback(writer.close)
         annotator = Annotator(settings["trail_frames"], settings["trail_smoothing"])
-        video = BackgroundWorker(_frame_writer(writer, annotator, size), cpus=cpus)
+        video = BackgroundWorker(_frame_writer(writer, annotator, size))
     stack.callback(video.close)  # runs before writer.close: every queued frame is written
     return video, scale
 
@@ -128,17 +128,19 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
     rows_path = Path(rows_name)
     interrupted, count = False, 0
     dropped = file_dets.dropped_outside if file_dets is not None else 0
-    cpus = split_cpus(config["threads"]) if config["pin_cpus"] else None
-    helper_cpus, tracker_cpus = (cpus.helpers, cpus.tracker) if cpus else (None, None)
     try:
         with contextlib.ExitStack() as stack:
             rows_file = stack.enter_context(os.fdopen(fd, "w"))
-            video, scale = (_start_video(stack, video_out, frames, config["video"], helper_cpus)
-                            if video_out is not None else (None, 1.0))
+            video, scale = (_start_video(stack, video_out, frames, config["video"]) if video_out is not None
+                            else (None, 1.0))
             tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
             needs_images = tracker.scorer.needs_images
+            pixel_work = needs_images or live_detector is not None
+            cpus = split_cpus(config["threads"], pixel_work) if config["pin_cpus"] else None
+            helper_cpus, tracker_cpus = (cpus.helpers, cpus.tracker) if cpus else (None, None)
             if isinstance(video, VideoProcess):
                 video.ready()
+                video.run_on(helper_cpus)
             start = time.perf_counter()
             bar = stack.enter_context(tqdm(total=max_frames or frames.length, unit="frame", disable=not progress,
                                            file=sys.stderr, desc="tracking", dynamic_ncols=True))

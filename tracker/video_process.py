@@ -16,6 +16,7 @@ writer thread.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -45,15 +46,14 @@ class VideoProcess:
     Starting the process takes ~0.4 s, so it starts at once and ``ready`` waits for it: start it,
     load the models meanwhile, then call ``ready``. ``depth`` frames may wait for the encoder
     before ``submit`` blocks. An error in the process is raised again here, on the caller's
-    thread, as one line naming the video file. ``cpus``: where the process runs.
+    thread, as one line naming the video file.
     """
 
     def __init__(self, path: Path, frame_rate: float, size: tuple[int, int], codec: str, crf: int,
-                 trail_frames: int, trail_smoothing: float, depth: int = 3, cpus: frozenset[int] | None = None):
+                 trail_frames: int, trail_smoothing: float, depth: int = 3):
         self.path, self.size, slots = Path(path), size, depth + 1
         settings = {"path": str(path), "frame_rate": frame_rate, "size": list(size), "codec": codec, "crf": crf,
-                    "trail_frames": trail_frames, "trail_smoothing": trail_smoothing, "slots": slots,
-                    "cpus": sorted(cpus) if cpus else None}
+                    "trail_frames": trail_frames, "trail_smoothing": trail_smoothing, "slots": slots}
         python_path = os.pathsep.join(filter(None, (_IMPORT_ROOT, os.environ.get("PYTHONPATH"))))
         nbytes = slots * size[0] * size[1] * 3
         self._fd = os.memfd_create("siamtrack-video-frames")
@@ -80,6 +80,12 @@ class VideoProcess:
             if os.read(self._answers, 1) != READY:
                 raise self._failure()
             self._started = True
+
+    def run_on(self, cpus: frozenset[int] | None) -> None:
+        """Keep the process on ``cpus`` (nothing if None); a refusal by the OS is no error."""
+        if cpus:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(self._process.pid, cpus)
 
     def _slot(self) -> int:
         self.ready()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import mmap
-import os
 import struct
 import sys
 import time
@@ -84,12 +83,9 @@ def serve(fd: int, settings: dict) -> None:
 
 
 def main() -> int:
-    settings = json.loads(sys.argv[2])
-    if settings.get("cpus"):
-        os.sched_setaffinity(0, settings["cpus"])
     cv2.setNumThreads(1)  # one core's worth of work beside the tracker
     try:
-        serve(int(sys.argv[1]), settings)
+        serve(int(sys.argv[1]), json.loads(sys.argv[2]))
     except InputError as exc:
         print(exc, file=sys.stderr)
         return USER_ERROR
