@@ -11,6 +11,7 @@ import numpy as np
 from association.geometry_scorer import GeometryScorer
 
 from .background import prefetched
+from .cpus import calling_thread_on, split_cpus
 from .det_scores import calibrate
 from .errors import InputError
 from .frames import open_frames
@@ -85,14 +86,16 @@ class SequenceRun:
         return self.frames / self.seconds if self.seconds > 0 else float("inf")
 
 
-def _frames_with_detections(seq_dir: Path, info: SeqInfo, dets: PreparedDetections, needs_images: bool):
-    """(index, image, previous image, boxes, scores) for every frame, images only if needed."""
+def _frames_with_detections(seq_dir: Path, info: SeqInfo, dets: PreparedDetections, needs_images: bool,
+                            reader_cpus: frozenset[int] | None = None):
+    """(index, image, previous image, boxes, scores) for every frame, images only if needed
+    (read on a thread, on ``reader_cpus`` if given)."""
     if needs_images:
         if not (seq_dir / info.image_dir).is_dir():
             raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
                              "(use --scorer geometry for box-only data)")
         prev = None
-        for frame, image in prefetched(open_frames(seq_dir)):
+        for frame, image in prefetched(open_frames(seq_dir), cpus=reader_cpus):
             yield (frame, image, prev, *dets.at(frame))
             prev = image
     else:
@@ -110,15 +113,17 @@ def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
     if config["mode"] not in ("online", "global"):
         raise InputError(f"config: unknown mode {config['mode']!r} (choose online or global)")
     scorer = build_scorer(config, info.frame_rate)
+    cpus = split_cpus(config["threads"], scorer.needs_images) if config["pin_cpus"] else None
     start = time.perf_counter()
-    frames = _frames_with_detections(seq_dir, info, dets, scorer.needs_images)
-    if config["mode"] == "global":
-        rows = track_global(frames, scorer, TrackRules(**config["tracker"]), config["global"], info.frame_rate)
-    else:
-        tracker = build_tracker(config, info.frame_rate, scorer)
-        rows: Rows = []
-        for frame, image, prev, boxes, scores in frames:
-            tracker.step(frame, boxes, scores, image, prev)
-            rows.extend(tracker.pop_finished_rows())
-        rows.extend(tracker.finish())
+    frames = _frames_with_detections(seq_dir, info, dets, scorer.needs_images, cpus.helpers if cpus else None)
+    with calling_thread_on(cpus.tracker if cpus else None):
+        if config["mode"] == "global":
+            rows = track_global(frames, scorer, TrackRules(**config["tracker"]), config["global"], info.frame_rate)
+        else:
+            tracker = build_tracker(config, info.frame_rate, scorer)
+            rows: Rows = []
+            for frame, image, prev, boxes, scores in frames:
+                tracker.step(frame, boxes, scores, image, prev)
+                rows.extend(tracker.pop_finished_rows())
+            rows.extend(tracker.finish())
     return SequenceRun(info, rows, time.perf_counter() - start, info.length, dets.dropped_outside)
