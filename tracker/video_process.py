@@ -153,6 +153,8 @@ class VideoProcess:
                 raise self._failure()
             timing.add("video", BUSY.unpack(rest[-BUSY.size:])[0])
         finally:
+            with contextlib.suppress(OSError):  # already closed, or the process gone (a broken pipe)
+                self._process.stdin.close()
             self._process.stdout.close()
             self._stderr.close()
             del self._frames
