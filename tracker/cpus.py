@@ -40,11 +40,19 @@ def split_cpus(compute_threads: int, pixel_work: bool = True) -> CpuSplit | None
     return CpuSplit(frozenset(cpus[:1]), frozenset(cpus[1:]))
 
 
-def run_on(cpus: frozenset[int] | None) -> None:
-    """Move the calling thread to ``cpus`` (nothing if None); a refusal by the OS is no error."""
+def run_cpus(config: dict, pixel_work: bool) -> tuple[frozenset[int] | None, frozenset[int] | None]:
+    """(tracker's CPUs, helpers' CPUs) for a run under ``config``'s ``pin_cpus`` and ``threads``;
+    (None, None): no pinning."""
+    split = split_cpus(config["threads"], pixel_work) if config["pin_cpus"] else None
+    return (split.tracker, split.helpers) if split else (None, None)
+
+
+def run_on(cpus: frozenset[int] | None, pid: int = 0) -> None:
+    """Move the calling thread (or process ``pid``) to ``cpus`` (nothing if None); a refusal by
+    the OS is no error."""
     if cpus:
         with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, cpus)
+            os.sched_setaffinity(pid, cpus)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import numpy as np
 from association.geometry_scorer import GeometryScorer
 
 from .background import prefetched
-from .cpus import calling_thread_on, split_cpus
+from .cpus import calling_thread_on, run_cpus
 from .det_scores import calibrate
 from .errors import InputError
 from .frames import open_frames
@@ -113,10 +113,10 @@ def track_sequence(seq_dir: Path, det_path: Path, config: dict) -> SequenceRun:
     if config["mode"] not in ("online", "global"):
         raise InputError(f"config: unknown mode {config['mode']!r} (choose online or global)")
     scorer = build_scorer(config, info.frame_rate)
-    cpus = split_cpus(config["threads"], scorer.needs_images) if config["pin_cpus"] else None
+    tracker_cpus, reader_cpus = run_cpus(config, scorer.needs_images)
     start = time.perf_counter()
-    frames = _frames_with_detections(seq_dir, info, dets, scorer.needs_images, cpus.helpers if cpus else None)
-    with calling_thread_on(cpus.tracker if cpus else None):
+    frames = _frames_with_detections(seq_dir, info, dets, scorer.needs_images, reader_cpus)
+    with calling_thread_on(tracker_cpus):
         if config["mode"] == "global":
             rows = track_global(frames, scorer, TrackRules(**config["tracker"]), config["global"], info.frame_rate)
         else:

@@ -15,14 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from .annotate import Annotator
 from .atomic import atomic_path
 from .background import BackgroundWorker, prefetched
-from .cpus import calling_thread_on, split_cpus
+from .cpus import calling_thread_on, run_cpus
 from .detectors import Detector, HogDetector, OnnxDetector, SsdLiteDetector
 from .errors import InputError
 from .frames import FrameSource, open_frames
@@ -31,7 +30,7 @@ from .mot_io import format_result_rows
 from .pipeline import build_tracker, prepare_detections
 from .timing import stage
 from .video_process import VideoProcess, video_process_available
-from .video_writer import VideoWriter, check_encoder_settings, even_size, video_format
+from .video_writer import VideoWriter, check_encoder_settings, even_size, scaled, video_format
 
 
 @dataclass
@@ -77,8 +76,7 @@ def _sorted_results(unsorted: Path, target: Path) -> None:
 def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, int]):
     """The video job of one frame, run on the writer thread: scale, draw, encode."""
     def write(image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
-        small = image if image.shape[1::-1] == size else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-        writer.write(annotator.draw(small, shown, index))
+        writer.write(annotator.draw(scaled(image, size), shown, index))
     return write
 
 
@@ -136,8 +134,7 @@ def run_track(source: Path, config: dict, video_out: Path | None, mot_out: Path 
             tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
             needs_images = tracker.scorer.needs_images
             pixel_work = needs_images or live_detector is not None
-            cpus = split_cpus(config["threads"], pixel_work) if config["pin_cpus"] else None
-            helper_cpus, tracker_cpus = (cpus.helpers, cpus.tracker) if cpus else (None, None)
+            tracker_cpus, helper_cpus = run_cpus(config, pixel_work)
             if isinstance(video, VideoProcess):
                 video.ready()
                 video.run_on(helper_cpus)

@@ -26,12 +26,13 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from . import timing
+from .cpus import run_on
 from .errors import InputError
 from .video_worker import BUSY, READY, RECORD, SYSTEM_ERROR, USER_ERROR, frame_slots
+from .video_writer import scaled
 
 _IMPORT_ROOT = str(Path(__file__).resolve().parents[1])  # where `tracker` is importable from
 
@@ -82,10 +83,8 @@ class VideoProcess:
             self._started = True
 
     def run_on(self, cpus: frozenset[int] | None) -> None:
-        """Keep the process on ``cpus`` (nothing if None); a refusal by the OS is no error."""
-        if cpus:
-            with contextlib.suppress(OSError):
-                os.sched_setaffinity(self._process.pid, cpus)
+        """Keep the process on ``cpus`` (nothing if None)."""
+        run_on(cpus, self._process.pid)
 
     def _slot(self) -> int:
         self.ready()
@@ -101,11 +100,7 @@ class VideoProcess:
         """Queue one frame (any size: scaled to the video's) with the ``(id, box)`` pairs to draw on it."""
         slot = self._slot()
         with timing.stage("writing"):
-            frame = self._frames[slot]
-            if image.shape[:2] == frame.shape[:2]:
-                np.copyto(frame, image)
-            else:
-                cv2.resize(image, self.size, dst=frame, interpolation=cv2.INTER_LINEAR)
+            scaled(image, self.size, out=self._frames[slot])
             ids = np.array([track_id for track_id, _ in shown], np.int64)
             boxes = np.array([box for _, box in shown], np.float64).reshape(len(shown), 4)
             self._send(RECORD.pack(slot, index, len(shown)) + ids.tobytes() + boxes.tobytes())

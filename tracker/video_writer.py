@@ -46,6 +46,19 @@ def check_encoder_settings(codec: str, crf: int = 23) -> None:
         raise InputError(f"config: video.crf must be between 0 and 51, not {crf}")
 
 
+def scaled(image: np.ndarray, size: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
+    """``image`` at the video's ``size`` (width, height): itself, or resized (into ``out`` if given).
+
+    The one scaling both video writers use, so the process and the thread write the same bytes.
+    """
+    if image.shape[1::-1] == tuple(size):
+        if out is None:
+            return image
+        np.copyto(out, image)
+        return out
+    return cv2.resize(image, tuple(size), dst=out, interpolation=cv2.INTER_LINEAR)
+
+
 def yuv_frame(frame_bgr: np.ndarray) -> av.VideoFrame:
     """The encoder's YUV 4:2:0 frame of a BGR image (even sides), converted by OpenCV.
 
