@@ -59,6 +59,11 @@ class Linker:
         with atomic_path(path) as tmp:
             self.booster.save_model(str(tmp))
 
+    def warm_up(self) -> Linker:
+        """One prediction now: XGBoost's first call costs twice a usual one. Returns the linker."""
+        self.probability(np.zeros((1, len(self.feature_names)), dtype=np.float32))
+        return self
+
     def probability(self, features: np.ndarray) -> np.ndarray:
         """P(link) for a (..., K) feature array; same leading shape out."""
         features = np.asarray(features, dtype=np.float32)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from tracker.errors import InputError
-from tracker.timing import stage
+from tracker.timing import stage, suspended_timing
 
 from .cues import N_PARTS, pair_cues, pair_cues_rows
 from .histogram import part_histograms, part_similarity
@@ -136,6 +136,28 @@ class PatchMatcher:
                 "patch_spec": asdict(self.spec), "info": self.info}
         with atomic_path(path) as tmp:
             torch.save(blob, tmp)
+
+    def warm_up(self, max_batch: int = 16) -> PatchMatcher:
+        """Pay the first-call costs now, not on a video's first frame; returns the matcher.
+
+        OpenCV builds its LUV tables on the first conversion (~60 ms), torch initialises on the
+        first inference (~30 ms) and oneDNN prepares its convolutions once per batch size (~1.5 ms
+        each): ~100 ms that would otherwise land on the first frames. Run on a synthetic frame;
+        the flow's cache of the previous frame is cleared afterwards, so results do not change.
+        """
+        frame = np.zeros((2 * self.spec.height, 4 * self.spec.width, 3), dtype=np.uint8)
+        boxes = np.array([[0.0, 0.0, self.spec.width, self.spec.height],
+                          [self.spec.width, self.spec.height / 2, self.spec.width, self.spec.height]])
+        with suspended_timing():
+            described = self.describe(frame, boxes, frame.copy())
+            self.compare(described, described)
+            if self.net.topology != "joint_input":
+                with torch.inference_mode():
+                    for n in range(1, max_batch + 1):
+                        self._embed(torch.zeros((n, self.net.in_channels, self.spec.height, self.spec.width))
+                                    .contiguous(memory_format=torch.channels_last))
+        self._flow.forget()
+        return self
 
     # -- describing -------------------------------------------------------------------------
     def describe(self, frame: np.ndarray, boxes: np.ndarray, prev_frame: np.ndarray | None = None,

@@ -83,6 +83,10 @@ class FlowField:
         small = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) if scale < 1 else frame
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale
 
+    def forget(self) -> None:
+        """Drop the cached previous frame (e.g. after a warm-up on a synthetic one)."""
+        self._last = None
+
     def compute(self, prev_frame: np.ndarray | None, frame: np.ndarray) -> tuple[np.ndarray | None, float]:
         """Flow (h, w, 2) in working-resolution pixels and the scale of that resolution."""
         if prev_frame is None or prev_frame.shape != frame.shape:

@@ -54,6 +54,17 @@ def test_describe_is_deterministic(shipped: PatchMatcher):
     assert torch.equal(a.embeddings, b.embeddings)
 
 
+def test_warm_up_changes_no_result():
+    """The warm-up runs on a synthetic frame pair; a video's first frames describe exactly as without it."""
+    cold, warm = PatchMatcher.load(), PatchMatcher.load()
+    assert warm.warm_up() is warm
+    for i in (29, 30):  # consecutive frames: the second reuses the flow's cached previous frame
+        boxes, _ = gt_boxes(i)
+        a = cold.describe(frame(i), boxes, frame(i - 1) if i == 30 else None)
+        b = warm.describe(frame(i), boxes, frame(i - 1) if i == 30 else None)
+        assert torch.equal(a.embeddings, b.embeddings) and np.array_equal(a.hist, b.hist)
+
+
 
 @pytest.mark.parametrize("topology", ["cost_function", "triplet", "in_network", "joint_input"])
 def test_matcher_fast_paths_give_the_networks_own_pair_outputs(topology: str):

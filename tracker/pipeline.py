@@ -41,9 +41,10 @@ def build_scorer(config: dict, frame_rate: float) -> LinkScorer:
 
         settings, model, threads = config["matcher"], config["linker"]["model"], config["threads"]
         weights = settings["weights"] or TRACKING_WEIGHTS
+        # warmed up once loaded: first-call costs are paid here, before any clock starts
         matcher = _cached(("matcher", weights, settings["flow_width"], threads),
-                          lambda: PatchMatcher.load(weights, threads, settings["flow_width"]))
-        linker = _cached(("linker", model, threads), lambda: Linker.load(model, threads))
+                          lambda: PatchMatcher.load(weights, threads, settings["flow_width"]).warm_up())
+        linker = _cached(("linker", model, threads), lambda: Linker.load(model, threads).warm_up())
         return LearnedScorer(matcher, linker, frame_rate, memory=config["linker"]["memory"])
     raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
 

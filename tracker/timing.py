@@ -37,3 +37,14 @@ def stage(name: str) -> Iterator[None]:
         yield
     finally:
         _totals[name] += time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def suspended_timing() -> Iterator[None]:
+    """Work done here is not counted (a model's warm-up before the clock starts)."""
+    global _enabled
+    was, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = was
