@@ -66,8 +66,6 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     owner = np.repeat(np.arange(t), counts)
     slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
     pairs = matcher.compare(memory, dets)  # (R, D, ...)
-    sims = pairs.part_similarity
-    scalars = np.stack([pairs.probability, sims[..., 0], sims[..., 1:].mean(-1), pairs.cosine], axis=-1)
     k = int(counts.max())
     padded = np.full((t, k, d), -1.0)
     padded[owner, slot] = pairs.probability
@@ -80,7 +78,12 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     f6 = pairs.features.shape[-1]
     out = np.empty((t, d, dim), dtype=np.float32)
     out[..., :f6] = pairs.features[best_row, cols]
-    out[..., f6:f6 + 4] = scalars[best_row, cols]
+    # the scalars of the chosen rows only (T x D of them, not R x D)
+    best_sims = pairs.part_similarity[best_row, cols]
+    out[..., f6] = pairs.probability[best_row, cols]
+    out[..., f6 + 1] = best_sims[..., 0]
+    out[..., f6 + 2] = best_sims[..., 1:].mean(-1)
+    out[..., f6 + 3] = pairs.cosine[best_row, cols]
     out[..., f6 + 4] = pairs.probability[newest_row[:, None], cols]
     out[counts == 0] = 0.0
     return out

@@ -47,24 +47,30 @@ class PatchDescriptors:
     hist: np.ndarray  # (N, parts, 128) hue-saturation histograms: whole box, then stripes
     boxes: np.ndarray  # (N, 4)
     occlusion: np.ndarray  # (N, parts) share hidden behind nearer boxes of the same frame
+    # (N, D) the embeddings scaled to unit length (metric topologies), once per box: a track's
+    # remembered rows are compared in every frame, and are not normalised again each time
+    units: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.boxes)
 
     def take(self, rows: np.ndarray | list[int]) -> PatchDescriptors:
         rows = np.asarray(rows, dtype=int)
-        return PatchDescriptors(self.embeddings[torch.as_tensor(rows)], self.hist[rows], self.boxes[rows],
-                                self.occlusion[rows])
+        index = torch.as_tensor(rows)
+        return PatchDescriptors(self.embeddings[index], self.hist[rows], self.boxes[rows], self.occlusion[rows],
+                                None if self.units is None else self.units[index])
 
     def rows(self, start: int, stop: int) -> PatchDescriptors:
         """A contiguous slice (views, no copies): the cheap way to keep one row per track."""
         return PatchDescriptors(self.embeddings[start:stop], self.hist[start:stop], self.boxes[start:stop],
-                                self.occlusion[start:stop])
+                                self.occlusion[start:stop], None if self.units is None else self.units[start:stop])
 
     @staticmethod
     def concat(parts: list[PatchDescriptors]) -> PatchDescriptors:
+        units = None if any(p.units is None for p in parts) else torch.cat([p.units for p in parts])
         return PatchDescriptors(torch.cat([p.embeddings for p in parts]), np.concatenate([p.hist for p in parts]),
-                                np.concatenate([p.boxes for p in parts]), np.concatenate([p.occlusion for p in parts]))
+                                np.concatenate([p.boxes for p in parts]), np.concatenate([p.occlusion for p in parts]),
+                                units)
 
 
 @dataclass
@@ -200,7 +206,11 @@ class PatchMatcher:
             hist = part_histograms(bgr)
         if occlusion is None:
             occlusion = np.zeros(hist.shape[:2], dtype=np.float32)
-        return PatchDescriptors(embeddings, hist, boxes, occlusion)
+        units = None
+        if self.net.topology in METRIC_TOPOLOGIES:
+            with torch.inference_mode():
+                units = torch.nn.functional.normalize(embeddings, dim=-1)
+        return PatchDescriptors(embeddings, hist, boxes, occlusion, units)
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
         """The branch embedding of a normalised input batch (joint input: the batch itself)."""
@@ -213,8 +223,8 @@ class PatchMatcher:
         """Unit-length branch embeddings of both sets (None for joint input, which has none)."""
         if self.net.topology == "joint_input":
             return None
-        return (torch.nn.functional.normalize(a.embeddings, dim=-1),
-                torch.nn.functional.normalize(b.embeddings, dim=-1))
+        return tuple(d.units if d.units is not None else torch.nn.functional.normalize(d.embeddings, dim=-1)
+                     for d in (a, b))
 
     def _pair_input(self, a: PatchDescriptors, b: PatchDescriptors, sims: np.ndarray | None = None,
                     units: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:

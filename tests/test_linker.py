@@ -105,3 +105,20 @@ def test_config_threads_reach_xgboost_and_the_predictions_do_not_change():
 
     scorer = build_scorer(load_config(), 25.0)
     assert json.loads(scorer.linker.booster.save_config())["learner"]["generic_param"]["nthread"] == "1"
+
+
+def test_direct_prediction_equals_xgboosts_wrapper():
+    """The per-frame prediction skips ``inplace_predict``'s argument handling; the numbers are XGBoost's
+    own, for any leading shape, and the wrapper still serves when the direct call is unavailable."""
+    linker = Linker.load(threads=1)
+    assert linker._predict is not None  # this XGBoost passed the check made at load
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(9, 13, len(linker.feature_names))).astype(np.float32)
+    features[0, :3] = np.nan  # missing values are XGBoost's to route
+    expected = linker.booster.inplace_predict(features.reshape(-1, features.shape[-1]), validate_features=False)
+    got = linker.probability(features)
+    assert got.shape == (9, 13) and got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected.reshape(9, 13).astype(np.float64))
+    np.testing.assert_array_equal(linker.probability(features[:, 2::3]), got[:, 2::3])  # strided input
+    linker._predict = None
+    np.testing.assert_array_equal(linker.probability(features), got)

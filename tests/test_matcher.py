@@ -153,6 +153,23 @@ def test_compare_agrees_with_the_single_purpose_calls(shipped: PatchMatcher):
     assert empty.features.shape == (len(a), 0, pairs.features.shape[2]) and empty.cosine.shape == (len(a), 0)
 
 
+def test_unit_embeddings_kept_per_box_give_the_same_comparison(shipped: PatchMatcher):
+    """Descriptors carry their unit-length embeddings (normalised once per box, not in every frame a
+    track's memory is compared); slicing, picking and joining keep them; without them (descriptors
+    built elsewhere) ``compare`` normalises itself and gives the same numbers."""
+    a = shipped.describe(frame(40), gt_boxes(40)[0], frame(39))
+    b = shipped.describe(frame(45), gt_boxes(45)[0], frame(44))
+    assert torch.equal(a.units, torch.nn.functional.normalize(a.embeddings, dim=-1))
+    joined = PatchDescriptors.concat([a.rows(1, 3), b.take([0, 2]), a.rows(0, 1)])
+    assert torch.equal(joined.units, torch.cat([a.units[1:3], b.units[[0, 2]], a.units[:1]]))
+    with_units = shipped.compare(joined, b)
+    joined.units = b.units = None
+    without = shipped.compare(joined, b)
+    np.testing.assert_array_equal(with_units.features, without.features)
+    np.testing.assert_array_equal(with_units.cosine, without.cosine)
+    assert PatchDescriptors.concat([a, b]).units is None  # one part without: none at all
+
+
 def test_hidden_people_are_trusted_less(shipped: PatchMatcher):
     """A box described with a nearer box over its lower half carries that occlusion, and the
     shipped head lowers its confidence that it matches the unoccluded view of the same person."""
