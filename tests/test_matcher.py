@@ -105,6 +105,17 @@ def test_folded_branch_gives_the_networks_embeddings(shipped: PatchMatcher):
     torch.testing.assert_close(d.embeddings, e.embeddings, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(6, 16, 64, 32), (1, 3, 8, 4), (2, 4, 7, 6)])
+def test_halving_max_pool_is_max_pool(shape: tuple[int, int, int, int]):
+    """Exactly ``MaxPool2d(2)``, in either memory layout and for odd sides (which it hands on)."""
+    from siamese_cnn.network import HalvingMaxPool
+
+    x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+    for layout in (torch.channels_last, torch.contiguous_format):
+        y = x.contiguous(memory_format=layout)
+        assert torch.equal(HalvingMaxPool()(y), torch.nn.MaxPool2d(2)(y))
+
+
 def test_tiny_training_run_lowers_loss_and_round_trips(tmp_path: Path):
     spec = PatchSpec()
     train = mot_bank(DEMO_SEQ, spec, frames=set(range(1, 40)), jitter=0.05)
