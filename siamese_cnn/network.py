@@ -77,7 +77,9 @@ class Branch(nn.Module):
                 fused.weight.copy_(conv.weight * scale[:, None, None, None])
                 fused.bias.copy_(bn.bias - bn.running_mean * scale)
                 monotone = bool((prelu.weight >= 0).all())
-                halving = HalvingMaxPool() if pool.kernel_size == 2 and pool.stride == 2 else copy.deepcopy(pool)
+                plain_halving = (pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode) == (
+                    2, 2, 0, 1, False)
+                halving = HalvingMaxPool() if plain_halving else copy.deepcopy(pool)
                 pair = [halving, copy.deepcopy(prelu)] if monotone else [copy.deepcopy(prelu), halving]
                 layers += [fused, *pair]
         return nn.Sequential(*layers, copy.deepcopy(self.pool), nn.Flatten(1), copy.deepcopy(self.f4)).eval()
