@@ -201,15 +201,13 @@ class PatchMatcher:
                                       self.net.mean.numpy(), self.net.std.numpy())
                 with stage("cnn"):
                     chunks.append(self._embed(x))
-        embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
+            embeddings = torch.cat(chunks) if chunks else torch.zeros((0, self.net.head.f5[0].in_features))
+            units = (torch.nn.functional.normalize(embeddings, dim=-1) if self.net.topology in METRIC_TOPOLOGIES
+                     else None)
         with stage("patches"):
             hist = part_histograms(bgr)
         if occlusion is None:
             occlusion = np.zeros(hist.shape[:2], dtype=np.float32)
-        units = None
-        if self.net.topology in METRIC_TOPOLOGIES:
-            with torch.inference_mode():
-                units = torch.nn.functional.normalize(embeddings, dim=-1)
         return PatchDescriptors(embeddings, hist, boxes, occlusion, units)
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
