@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siamese_cnn.matcher import PatchDescriptors, PatchMatcher
+from siamtrack.siamese_cnn import PatchDescriptors, PatchMatcher
 
 
 def appearance_feature_names(feature_dim: int) -> tuple[str, ...]:
@@ -56,7 +56,7 @@ def appearance_features(matcher: PatchMatcher, tracks: list[TrackAppearance | No
     """(T, D, feature_dim + 5) float32: F6 of the best-matching memory, its P(match), whole-box and
     stripe histogram similarity, embedding similarity, and P(match) against the newest memory."""
     t, d = len(tracks), len(dets)
-    dim = matcher.net.head.f7.in_features + 5
+    dim = matcher.feature_dim + 5
     if t == 0 or d == 0:
         return np.zeros((t, d, dim), dtype=np.float32)
     counts = np.array([a.count if a is not None else 0 for a in tracks])

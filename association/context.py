@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.geometry import iou_matrix
-
+from .geometry import iou_matrix
 from .types import FrameDetections, TrackBatch
 
 CONTEXT_FEATURES = (

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.geometry import iou_matrix
-
+from .geometry import iou_matrix
 from .types import FrameDetections, TrackBatch
 
 
@@ -25,6 +24,10 @@ class GeometryScorer:
 
     def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
         """Nothing to compute: geometry needs no pixels."""
+
+    def update_appearance(self, state: None, dets: FrameDetections, j: int) -> None:
+        """No appearance to remember."""
+        return None
 
     def probability(self, tracks: TrackBatch, dets: FrameDetections) -> np.ndarray:
         return iou_matrix(tracks.predicted_boxes, dets.boxes)

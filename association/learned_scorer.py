@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from siamese_cnn.matcher import PatchMatcher
-from tracker.errors import InputError
-from tracker.timing import stage
+from siamtrack.siamese_cnn import InputError, PatchMatcher
+from siamtrack.siamese_cnn.timing import stage
 
 from .appearance import TrackAppearance, appearance_feature_names, appearance_features
 from .context import CONTEXT_FEATURES, context_features
@@ -15,7 +14,7 @@ from .types import FrameDetections, TrackBatch
 
 
 def all_feature_names(matcher: PatchMatcher) -> tuple[str, ...]:
-    return (*appearance_feature_names(matcher.net.head.f7.in_features), *CONTEXT_FEATURES)
+    return (*appearance_feature_names(matcher.feature_dim), *CONTEXT_FEATURES)
 
 
 def pair_features(matcher: PatchMatcher | None, tracks: TrackBatch, dets: FrameDetections,
@@ -55,7 +54,7 @@ class LearnedScorer:
         if self.matcher is not None:
             dets.appearance = self.matcher.describe(frame, dets.boxes, prev_frame)
 
-    def update_appearance(self, state: TrackAppearance | None, dets: FrameDetections, j: int):
+    def update_appearance(self, state: TrackAppearance | None, dets: FrameDetections, j: int) -> TrackAppearance | None:
         if self.matcher is None:
             return None
         new = dets.appearance.rows(j, j + 1)

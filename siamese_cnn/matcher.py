@@ -1,7 +1,7 @@
 """``PatchMatcher``: the library face of the Siamese CNN. Load shipped weights, describe patches,
 score every pair of two sets in one batched call.
 
-    from siamese_cnn import PatchMatcher
+    from siamtrack import PatchMatcher
     m = PatchMatcher.load()
     a = m.describe(frame, boxes, prev_frame)
     b = m.describe(frame2, boxes2, prev_frame2)
@@ -15,18 +15,17 @@ import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
-from tracker.errors import InputError
-from tracker.timing import stage, suspended_timing
-
+from .atomic import atomic_path
 from .cues import N_PARTS, pair_cues, pair_cues_rows
+from .errors import InputError
 from .histogram import part_histograms, part_similarity
 from .network import METRIC_TOPOLOGIES, SiameseNet
 from .occlusion import occlusion_cues
 from .patches import FlowField, PatchSpec, crop_colour, crop_flow, network_input
+from .timing import stage, suspended_timing
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 # The pair verifier: best match_probability (occlusion-aware head); what PatchMatcher.load() gives.
@@ -97,12 +96,11 @@ class PatchMatcher:
 
     ``frozen``: the weights will not change any more (a loaded model), so the branch may be run
     in a faster folded form; a matcher being trained is not frozen and always runs ``net``.
-    ``threads``: CPU threads torch and OpenCV may use (both settings are process-wide). On few
-    small patches a second thread buys little and competes with frame decoding and encoding.
+    It leaves torch's and OpenCV's thread counts alone (they are process-wide): the ``siamtrack``
+    command sets them, and a Python user may with ``siamtrack.tune_for_speed()``.
     """
 
-    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, threads: int | None = None,
-                 frozen: bool = False):
+    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, frozen: bool = False):
         self.net = net.eval().to(memory_format=torch.channels_last)
         self.spec = spec
         self.info = info or {}
@@ -110,14 +108,15 @@ class PatchMatcher:
         self._flow = FlowField(spec)
         folds = frozen and net.topology != "joint_input"
         self._folded_branch = net.branch.folded().to(memory_format=torch.channels_last) if folds else None
-        if threads:
-            torch.set_num_threads(threads)
-            cv2.setNumThreads(threads)
+
+    @property
+    def feature_dim(self) -> int:
+        """Width of the F6 match features (the last axis of ``match_features`` and ``compare``)."""
+        return self.net.head.f7.in_features
 
     # -- files ------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, threads: int | None = None,
-             flow_width: int | None = None) -> PatchMatcher:
+    def load(cls, path: str | Path | None = None, flow_width: int | None = None) -> PatchMatcher:
         """Load weights saved by :meth:`save` (the shipped model when ``path`` is None).
 
         ``flow_width`` overrides the working width of the optical flow (speed vs detail).
@@ -133,11 +132,9 @@ class PatchMatcher:
         except Exception as exc:  # a tampered or foreign file: refuse it, say why
             raise ModelFileError(f"{path}: not a valid siamtrack matcher file ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
-        return cls(net, spec, blob.get("info", {}), threads, frozen=True)
+        return cls(net, spec, blob.get("info", {}), frozen=True)
 
     def save(self, path: str | Path, architecture: dict) -> None:
-        from tracker.atomic import atomic_path
-
         blob = {"architecture": architecture, "state_dict": self.net.state_dict(),
                 "patch_spec": asdict(self.spec), "info": self.info}
         with atomic_path(path) as tmp:
@@ -247,7 +244,7 @@ class PatchMatcher:
 
     def match_features(self, a: PatchDescriptors, b: PatchDescriptors) -> np.ndarray:
         """(N, M, D) F6 features of every pair: the raw patch-matching signal for the linker."""
-        dim = self.net.head.f7.in_features
+        dim = self.feature_dim
         if len(a) == 0 or len(b) == 0:
             return np.zeros((len(a), len(b), dim), dtype=np.float32)
         with torch.inference_mode():
@@ -255,7 +252,7 @@ class PatchMatcher:
 
     def compare(self, a: PatchDescriptors, b: PatchDescriptors) -> PairComparison:
         """Everything the linker reads about every pair, from one pass through the head."""
-        n, m, dim = len(a), len(b), self.net.head.f7.in_features
+        n, m, dim = len(a), len(b), self.feature_dim
         if n == 0 or m == 0:
             return PairComparison(np.zeros((n, m, dim), dtype=np.float32), np.zeros((n, m)),
                                   np.zeros((n, m, a.hist.shape[1])), np.zeros((n, m)))

@@ -16,13 +16,16 @@ import torch
 
 @dataclass(frozen=True)
 class PatchSpec:
-    """Patch geometry. ``margin`` is the context added on each side, as a fraction of the box."""
+    """Patch geometry. ``margin`` is the context added on each side, as a fraction of the box.
 
-    height: int = 64
-    width: int = 32
-    margin: float = 0.1
-    flow_width: int = 480  # flow is computed on frames resized to at most this width
-    flow_gain: float = 10.0  # flow in box sizes per frame, times this, lands near unit scale
+    A trained matcher stores its own; the recipe's values are ``matcher_training.patch``.
+    """
+
+    height: int
+    width: int
+    margin: float
+    flow_width: int  # flow is computed on frames resized to at most this width
+    flow_gain: float  # flow in box sizes per frame, times this, lands near unit scale
 
 
 def _affines(boxes: np.ndarray, spec: PatchSpec, scale: float = 1.0) -> np.ndarray:

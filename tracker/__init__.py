@@ -1,22 +1,26 @@
-"""The frame-by-frame pipeline: detections -> links -> tracks, MOT I/O, metrics and the CLI."""
+"""The frame-by-frame pipeline around the matcher and the linker: frames -> detections -> links ->
+tracks. ``core`` (the trackers and the one frame loop), ``io`` (frames, detections, MOT files),
+``detectors``, ``video`` (drawing and encoding), ``eval`` (TrackEval metrics) and ``app`` (the
+``siamtrack`` command and the process-wide speed settings only it makes).
 
-import os
+``Tracker`` is imported on first use: the video process imports only ``video`` and must start fast.
+"""
 
-# FFmpeg and OpenCV print their own diagnostics to stderr (e.g. "moov atom not found" for a truncated
-# mp4); we report such problems ourselves in one line, so keep theirs quiet unless the user asks.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+from __future__ import annotations
 
-from .errors import InputError  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING
 
-__all__ = ["InputError", "OnlineTracker", "TrackRules"]
+from siamtrack.siamese_cnn.errors import InputError
+
+if TYPE_CHECKING:
+    from .api import FrameTracks, Tracker, TrackerInputError
+
+_EXPORTS = {"Tracker": "api", "FrameTracks": "api", "TrackerInputError": "api"}
+__all__ = ["InputError", *_EXPORTS]
 
 
 def __getattr__(name: str):
-    """The tracker itself is imported on first use: the video process needs only this package's
-    drawing and encoding, and importing the tracker's dependencies would add half a second to its start."""
-    if name in ("OnlineTracker", "TrackRules"):
-        from . import online
-
-        return getattr(online, name)
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,122 @@
+"""``siamtrack train-linker``: sample pairs from real detections, fit XGBoost, report, save UBJ."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from siamtrack.siamese_cnn import InputError, PatchMatcher
+from siamtrack.siamese_cnn.atomic import atomic_write
+from siamtrack.siamese_cnn.training.pair_metrics import roc_auc
+
+from ..context import CONTEXT_FEATURES
+from ..learned_scorer import all_feature_names
+from ..linker import Linker
+from .pairs import load_sequence, sample_pairs
+
+FEATURE_SETS = ("both", "context", "appearance")
+
+
+@dataclass(frozen=True)
+class LinkerTrainConfig:
+    """The ``linker_training`` section of ``configs/training.yaml``: the recipe of a linker
+    (values and why: that file)."""
+
+    det_file: str
+    min_score: float
+    features: str  # both | context | appearance
+    max_gap_seconds: float
+    frame_step: int
+    extra_gaps: int
+    memory: int
+    holdout_fraction: float
+    rounds: int
+    early_stopping: int
+    max_depth: int
+    learning_rate: float
+    subsample: float
+    colsample_bytree: float
+    min_child_weight: float
+    seed: int
+
+
+def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _collect(data_dir: Path, names: list[str], matcher: PatchMatcher | None, s: LinkerTrainConfig,
+             frame_range: tuple[float, float], seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, gs = [], [], []
+    for k, name in enumerate(names):
+        seq_dir = data_dir / name
+        if not (seq_dir / "gt" / "gt.txt").is_file():
+            raise InputError(f"{seq_dir}: not a MOT sequence with gt/gt.txt")
+        seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score)
+        max_gap = max(1, int(round(s.max_gap_seconds * seq.frame_rate)))
+        x, y, g = sample_pairs(seq, matcher, max_gap, s.frame_step, s.extra_gaps, s.memory,
+                               frame_range, seed + k)
+        xs.append(x)
+        ys.append(y)
+        gs.append(g)
+        print(f"  {name}: {len(y)} pairs, {int(y.sum())} positive", flush=True)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
+
+
+def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out: Path, s: LinkerTrainConfig,
+                        matcher_path: Path | None) -> dict:
+    if s.features not in FEATURE_SETS:
+        raise InputError(f"linker_training.features must be one of {', '.join(FEATURE_SETS)}")
+    start = time.monotonic()
+    matcher = None if s.features == "context" else PatchMatcher.load(matcher_path)
+    names = list(CONTEXT_FEATURES) if matcher is None else list(all_feature_names(matcher))
+    keep = [i for i, n in enumerate(names) if s.features != "appearance" or n not in CONTEXT_FEATURES]
+    if s.features == "appearance":
+        keep = [i for i in keep if names[i] not in CONTEXT_FEATURES] + [names.index("gap_frames")]
+    names = [names[i] for i in keep]
+    cut = 1 - s.holdout_fraction
+    print("sampling training pairs", flush=True)
+    x_tr, y_tr, _ = _collect(data_dir, train_seqs, matcher, s, (0.0, cut), s.seed)
+    x_ho, y_ho, _ = _collect(data_dir, train_seqs, matcher, s, (cut, 1.0), s.seed + 100)
+    print("sampling validation pairs", flush=True)
+    x_va, y_va, g_va = _collect(data_dir, val_seqs, matcher, s, (0.0, 1.0), s.seed + 200)
+    x_tr, x_ho, x_va = x_tr[:, keep], x_ho[:, keep], x_va[:, keep]
+    params = {"objective": "binary:logistic", "eval_metric": ["logloss", "auc"], "max_depth": s.max_depth,
+              "eta": s.learning_rate, "subsample": s.subsample, "colsample_bytree": s.colsample_bytree,
+              "min_child_weight": s.min_child_weight, "tree_method": "hist", "nthread": 2, "seed": s.seed}
+    train = xgb.DMatrix(x_tr, label=y_tr, feature_names=names)
+    holdout = xgb.DMatrix(x_ho, label=y_ho, feature_names=names)
+    booster = xgb.train(params, train, num_boost_round=s.rounds, evals=[(holdout, "holdout")],
+                        early_stopping_rounds=s.early_stopping, verbose_eval=50)
+    rounds = booster.best_iteration + 1
+    booster = booster[:rounds]
+    p_va = booster.inplace_predict(x_va)
+    per_gap = {}
+    for lo, hi in ((1, 1), (2, 5), (6, 15), (16, 30), (31, 10**6)):
+        m = (g_va >= lo) & (g_va <= hi)
+        if m.any() and 0 < y_va[m].sum() < m.sum():
+            per_gap[f"gap {lo}-{hi}" if hi < 10**6 else f"gap >{lo - 1}"] = roc_auc(p_va[m], y_va[m])
+    gain = booster.get_score(importance_type="total_gain")
+    total = sum(gain.values()) or 1.0
+    info = {"features": s.features, "train_seqs": train_seqs, "val_seqs": val_seqs,
+            "train_pairs": int(len(y_tr)), "val_pairs": int(len(y_va)), "rounds": rounds,
+            "validation": {"log_loss": _log_loss(p_va, y_va), "auc": roc_auc(p_va, y_va), "auc_by_gap": per_gap},
+            "importance": dict(sorted(((k, v / total) for k, v in gain.items()), key=lambda kv: -kv[1])),
+            "settings": asdict(s), "train_minutes": (time.monotonic() - start) / 60}
+    linker = Linker(booster, names, {**{k: info[k] for k in ("features", "train_seqs", "validation")},
+                                     **({"matcher": matcher.fingerprint} if matcher is not None else {})})
+    linker.save(out)
+    with atomic_write(Path(f"{out}.json")) as handle:
+        json.dump(info, handle, indent=2)
+    v = info["validation"]
+    print(f"validation log-loss {v['log_loss']:.4f}  AUC {v['auc']:.4f}  " +
+          "  ".join(f"{k}: {a:.3f}" for k, a in per_gap.items()))
+    top = list(info["importance"].items())[:8]
+    print("top features (share of gain): " + ", ".join(f"{k} {w:.2f}" for k, w in top))
+    print(f"wrote {out} and {out}.json")
+    return info

@@ -1,0 +1,44 @@
+"""``siamtrack train-matcher``: banks from named sequences, training, validation report, weights."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..atomic import atomic_write
+from ..errors import InputError
+from .pair_evaluation import protocol_bank
+from .train import MatcherTrainConfig, architecture_of, build_training_banks, evaluate_matcher, train_matcher
+
+
+def _check_sequences(data_dir: Path, names: list[str]) -> list[Path]:
+    dirs = [data_dir / n for n in names]
+    for d in dirs:
+        if not (d / "gt" / "gt.txt").is_file() or not (d / "img1").is_dir():
+            raise InputError(f"{d}: not a MOT sequence with gt/gt.txt and img1/")
+    return dirs
+
+
+def run_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out: Path, cfg: MatcherTrainConfig,
+                 reid_root: Path | None, progress: bool = True) -> dict:
+    """Train, report on the validation sequences, write ``out`` and ``out`` + ``.json``."""
+    _check_sequences(data_dir, train_seqs)
+    val_dirs = _check_sequences(data_dir, val_seqs)
+    spec = cfg.patch
+    start = time.monotonic()
+    train, holdout = build_training_banks(data_dir, train_seqs, cfg, spec, reid_root)
+    print(f"training patches: {len(train)} ({len(set(train.ids.tolist()))} identities); hold-out: {len(holdout)}")
+    matcher, history = train_matcher(train, holdout, cfg, spec, progress=progress)
+    validation = evaluate_matcher(matcher, protocol_bank(val_dirs, spec))
+    minutes = (time.monotonic() - start) / 60
+    for name, metrics in validation.items():
+        per_gap = "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if k.startswith("auc@"))
+        print(f"validation {name:10s} AUC {metrics['auc']:.4f}  rank-1 {metrics['rank1']:.3f}  {per_gap}")
+    matcher.info.update({"train_seqs": train_seqs, "val_seqs": val_seqs, "validation": validation,
+                         "train_minutes": minutes})
+    matcher.save(out, architecture_of(cfg))
+    with atomic_write(Path(f"{out}.json")) as handle:
+        json.dump(matcher.info, handle, indent=2)
+    print(f"wrote {out} and {out}.json ({minutes:.1f} min)")
+    return matcher.info

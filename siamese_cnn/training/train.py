@@ -1,0 +1,179 @@
+"""Training of the Siamese matcher: sample triplets, augment, metric loss + pair softmax.
+
+Early stopping watches the pair ROC AUC on a temporal hold-out (the last 20% of the frames of
+each training sequence), so the validation sequences stay untouched for the figures we quote.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from siamtrack.tracker.io.mot import read_seqinfo
+
+from ..cues import N_CUES, N_PARTS, pair_cues_rows
+from ..histogram import part_similarity_rows
+from ..matcher import PatchMatcher
+from ..network import SiameseNet
+from ..patches import PatchSpec, network_input
+from .augment import AugmentSpec, augment_batch
+from .data import PatchBank, concat_banks, mot_bank, reid_bank
+from .losses import contrastive_loss, triplet_loss
+from .pair_evaluation import all_pairs, protocol_bank, report
+from .sampling import TripletSampler
+
+
+@dataclass(frozen=True)
+class MatcherTrainConfig:
+    """The ``matcher_training`` section of ``configs/training.yaml``: the recipe of a matcher.
+
+    No defaults here: the YAML file is where they are written (with why), and loading it checks
+    it against these types.
+    """
+
+    topology: str  # cost_function | triplet | in_network | joint_input
+    use_flow: bool  # LUV + optical flow (5 channels) or LUV only
+    use_occlusion: bool  # the head also sees how much of each box is hidden (cues.py)
+    width: int
+    embed_dim: int
+    feature_dim: int
+    margin: float  # contrastive tau / triplet margin, on squared distances of unit vectors (0..4)
+    metric_weight: float
+    batch: int  # triplets per step
+    steps_per_epoch: int
+    max_epochs: int
+    max_minutes: float
+    patience: int
+    lr: float
+    weight_decay: float
+    max_gap_seconds: float
+    hard_fraction: float
+    min_visibility: float  # gt boxes less visible than this are left out of training
+    jitter: float
+    holdout_fraction: float
+    reid: list[str]  # re-ID dataset folders to add (still crops)
+    seed: int
+    patch: PatchSpec
+    augment: AugmentSpec
+
+
+def _to_tensor(bank: PatchBank, rows: np.ndarray, channels: int) -> torch.Tensor:
+    return network_input(bank.bgr[rows], bank.flow[rows], channels)
+
+
+def _channel_stats(bank: PatchBank, channels: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    rows = rng.choice(len(bank), size=min(len(bank), 2000), replace=False)
+    x = _to_tensor(bank, rows, channels)
+    return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3)).clamp(min=1e-3)
+
+
+def build_training_banks(data_dir: Path, train_seqs: list[str], cfg: MatcherTrainConfig, spec: PatchSpec,
+                         reid_root: Path | None) -> tuple[PatchBank, PatchBank]:
+    """(training bank with jittered boxes, hold-out protocol bank) from the training sequences."""
+    train_parts, holdout_dirs = [], []
+    for name in train_seqs:
+        seq_dir = data_dir / name
+        length = read_seqinfo(seq_dir).length
+        cut = int(length * (1 - cfg.holdout_fraction))
+        train_parts.append(mot_bank(seq_dir, spec, frames=set(range(1, cut + 1)), jitter=cfg.jitter,
+                                    min_visibility=cfg.min_visibility, seed=cfg.seed))
+        holdout_dirs.append(seq_dir)
+    for name in cfg.reid:
+        root = reid_root / name if reid_root is not None else Path(name)
+        train_parts.append(reid_bank(root, spec))
+    holdout = protocol_bank(holdout_dirs, spec, step=5, frame_range=(1 - cfg.holdout_fraction, 1.0))
+    return concat_banks(train_parts), holdout
+
+
+def architecture_of(cfg: MatcherTrainConfig) -> dict:
+    return {"topology": cfg.topology, "in_channels": 5 if cfg.use_flow else 3, "width": cfg.width,
+            "embed_dim": cfg.embed_dim, "feature_dim": cfg.feature_dim,
+            "n_cues": N_CUES if cfg.use_occlusion else N_PARTS}
+
+
+def evaluate_matcher(matcher: PatchMatcher, bank: PatchBank, step: int = 10) -> dict[str, dict[str, float]]:
+    """Protocol report for the matcher's probability, the CNN alone and the histogram baseline."""
+    pairs = all_pairs(bank, step=step)
+    d = matcher.describe_patches(bank.bgr, bank.flow.astype(np.float32), bank.boxes, bank.occlusion)
+    prob = matcher.pair_probability(d, pairs.i, pairs.j)
+    parts = part_similarity_rows(bank.hist[pairs.i], bank.hist[pairs.j])
+    out = {"matcher": report(prob, pairs), "histogram": report(parts[:, 0], pairs),
+           "stripe_histograms": report(parts.mean(1), pairs)}
+    if matcher.net.topology != "joint_input":
+        e = F.normalize(d.embeddings, dim=-1)
+        cnn = (e[torch.as_tensor(pairs.i)] * e[torch.as_tensor(pairs.j)]).sum(1).double().numpy()
+        out["cnn_alone"] = report(cnn, pairs)
+    return out
+
+
+def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig, spec: PatchSpec,
+                  log=None, progress: bool = True) -> tuple[PatchMatcher, list[dict]]:
+    log = log or (lambda message: print(message, flush=True))
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    arch = architecture_of(cfg)
+    channels = arch["in_channels"]
+    net = SiameseNet(**arch)
+    net.mean, net.std = _channel_stats(train, channels, rng)
+    matcher = PatchMatcher(net, spec)
+    sampler = TripletSampler(train, cfg.max_gap_seconds, cfg.hard_fraction, cfg.seed)
+    aug = cfg.augment
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.max_epochs * cfg.steps_per_epoch)
+    best_auc, best_state, bad_epochs, history = -1.0, None, 0, []
+    start = time.monotonic()
+    for epoch in range(1, cfg.max_epochs + 1):
+        net.train()
+        losses = []
+        bar = tqdm(range(cfg.steps_per_epoch), desc=f"epoch {epoch}", disable=not progress, file=sys.stderr,
+                   leave=False)
+        for _ in bar:
+            a, p, n = sampler.sample(cfg.batch)
+            rows = np.concatenate([a, p, n])
+            x = augment_batch(_to_tensor(train, rows, 5), aug, rng)[:, :channels]
+            emb = net.embed(x)
+            ea, ep, en = emb.split(cfg.batch)
+            left, right = torch.cat([ea, ea]), torch.cat([ep, en])
+            left_rows, right_rows = np.r_[a, a], np.r_[p, n]
+            cues = torch.from_numpy(pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows],
+                                                   train.hist[right_rows], train.occlusion[right_rows], net.n_cues))
+            target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long()
+            loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
+            if cfg.topology == "cost_function":
+                loss = loss + cfg.metric_weight * contrastive_loss(left, right, target, cfg.margin)
+            elif cfg.topology == "triplet":
+                loss = loss + cfg.metric_weight * triplet_loss(ea, ep, en, cfg.margin)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss.detach()))
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+        net.eval()
+        metrics = evaluate_matcher(matcher, holdout, step=5)["matcher"]
+        entry = {"epoch": epoch, "loss": float(np.mean(losses)), "holdout_auc": metrics["auc"],
+                 "holdout_accuracy": metrics["accuracy"], "holdout_eer": metrics["eer"],
+                 "minutes": (time.monotonic() - start) / 60}
+        history.append(entry)
+        log(f"epoch {epoch:2d}  loss {entry['loss']:.4f}  hold-out AUC {metrics['auc']:.4f}  "
+            f"acc {metrics['accuracy']:.4f}  EER {metrics['eer']:.4f}  ({entry['minutes']:.1f} min)")
+        if metrics["auc"] > best_auc:
+            best_auc, bad_epochs = metrics["auc"], 0
+            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        else:
+            bad_epochs += 1
+        if bad_epochs >= cfg.patience or entry["minutes"] >= cfg.max_minutes:
+            log(f"stopping after epoch {epoch} (best hold-out AUC {best_auc:.4f})")
+            break
+    net.load_state_dict(best_state)
+    net.eval()
+    matcher.info = {"config": json.loads(json.dumps(asdict(cfg))), "history": history, "holdout_auc": best_auc}
+    return matcher, history

@@ -1,0 +1,218 @@
+"""The ``siamtrack`` command: parse flags, build objects from the config, run them.
+
+Kept thin on purpose; the work lives in the modules it calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from siamtrack.configs import Config, ConfigError, load_config
+from siamtrack.siamese_cnn.errors import InputError
+
+from .runtime import tune_for_speed
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _version() -> str:
+    try:
+        return version("siamtrack")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, defaults: str = "configs/default.yaml") -> None:
+    parser.add_argument("--config", type=Path, help=f"YAML file overriding {defaults} (only the keys it names)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting, e.g. --set tracker.min_hits=2 (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="siamtrack", description="Multi-object tracking with a Siamese CNN.")
+    parser.add_argument("--version", action="version", version=f"siamtrack {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("eval", help="track a MOTChallenge-layout folder and report HOTA, MOTA, IDF1, ...")
+    ev.add_argument("--data", type=Path, required=True, help="folder of sequences (<SEQ>/gt/gt.txt, det/, img1/)")
+    ev.add_argument("--seqs", help="comma-separated sequence names (default: all in --data)")
+    ev.add_argument("--det", help="detection file inside each sequence (default: det/det.txt)")
+    ev.add_argument("--out", type=Path, help="output folder for <SEQ>.txt and metrics.json")
+    ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    ev.add_argument("--mode", choices=["online", "global"], help="frame by frame, or offline min-cost flow")
+    _add_config_flags(ev)
+
+    tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
+                                      "MOT-format tracks")
+    tr.add_argument("source", type=Path, help="video file (mp4, avi, ...), image folder, or MOT sequence folder")
+    tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <source name>.tracked.mp4)")
+    tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: beside the video, .txt)")
+    tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
+    tr.add_argument("--detections", type=Path, help="MOT-format detection file instead of a detector")
+    tr.add_argument("--detector", choices=["ssdlite", "hog", "onnx"],
+                    help="detector when no --detections are given (default: detector.default, ssdlite)")
+    tr.add_argument("--model", type=Path, help="ONNX detector model (with --detector onnx)")
+    tr.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    tr.add_argument("--max-frames", type=_positive_int, help="stop after this many frames")
+    _add_config_flags(tr)
+
+    de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
+                                     "score both against its ground truth")
+    de.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: runs/demo)")
+    de.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    _add_config_flags(de)
+
+    tm = _training_parser(sub, "train-matcher", "train the Siamese CNN patch matcher on MOT gt (and re-ID crops)",
+                          "weights file to write (.pt)")
+    tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
+    tl = _training_parser(sub, "train-linker", "train the XGBoost linker on real detections labelled by gt",
+                          "model file to write (.ubj or .json)")
+    tl.add_argument("--matcher", type=Path, help="matcher weights (default: the tracker's, matcher_tracking.pt)")
+
+    ca = sub.add_parser("calibrate-scores", help="refit the detector-score calibrations (raw ACF/DPM scores -> "
+                                                 "P(person)) on training sequences and print them")
+    ca.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt and det")
+    ca.add_argument("--acf-seqs", default="TUD-Stadtmitte,KITTI-17",
+                    help="sequences whose det/det.txt holds ACF scores (default: the shipped fit's)")
+    ca.add_argument("--dpm-seqs", default="MOT16-11-half",
+                    help="sequences whose det/det.txt holds DPM scores (default: the shipped fit's)")
+    return parser
+
+
+def _training_parser(sub, name: str, help_text: str, out_help: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det and img1/")
+    parser.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
+    parser.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported only)")
+    parser.add_argument("--out", type=Path, required=True, help=out_help)
+    _add_config_flags(parser, "configs/training.yaml")
+    return parser
+
+
+def _runtime_config(args: argparse.Namespace) -> Config:
+    """The runtime settings, with the flags that override the config; the process tuned to them."""
+    config = load_config(args.config, args.overrides)
+    flags = {key: getattr(args, key) for key in ("scorer", "mode") if getattr(args, key, None)}
+    config = dataclasses.replace(config, **flags)
+    tune_for_speed(config.threads)
+    return config
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from siamtrack.tracker.eval.runner import format_table, run_eval
+
+    from .cpus import placement
+
+    config = _runtime_config(args)
+    seqs = _names(args.seqs) if args.seqs else None
+    out = args.out or Path(config.eval.out)
+    table = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet, placement=placement(config))
+    print(format_table(table))
+    print(f"results and metrics.json in {out}")
+    return 0
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from .track import run_track
+
+    config = _runtime_config(args)
+    stem = args.source.name.split(".")[0] or "tracks"
+    video = None if args.no_video else (args.output or Path(f"{stem}.tracked.mp4"))
+    mot = args.mot_output or (video.with_suffix(".txt") if video is not None else Path(f"{stem}.tracks.txt"))
+    summary = run_track(args.source, config, video, mot, args.detections, args.detector, args.model,
+                        progress=not args.quiet, max_frames=args.max_frames)
+    state = "interrupted after" if summary.interrupted else "tracked"
+    print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end")
+    if summary.dropped_outside:
+        print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
+    print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
+    return 130 if summary.interrupted else 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out, _runtime_config(args), progress=not args.quiet)
+    return 0
+
+
+def _cmd_train_matcher(args: argparse.Namespace) -> int:
+    from siamtrack.configs.training import load_training_config
+    from siamtrack.siamese_cnn.training.run import run_training
+
+    recipe = load_training_config(args.config, args.overrides).matcher_training
+    run_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out, recipe, args.reid_data,
+                 progress=not args.quiet)
+    return 0
+
+
+def _cmd_train_linker(args: argparse.Namespace) -> int:
+    from siamtrack.association.training.train import run_linker_training
+    from siamtrack.configs.training import load_training_config
+    from siamtrack.siamese_cnn import TRACKING_WEIGHTS
+
+    if args.out.suffix not in (".ubj", ".json"):
+        raise InputError(f"{args.out}: the linker is saved as XGBoost .ubj or .json")
+    recipe = load_training_config(args.config, args.overrides).linker_training
+    run_linker_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out, recipe,
+                        args.matcher or TRACKING_WEIGHTS)
+    return 0
+
+
+def _cmd_calibrate_scores(args: argparse.Namespace) -> int:
+    from .calibrate import fit_calibrations
+
+    fits = fit_calibrations(args.data, {"acf": _names(args.acf_seqs), "dpm": _names(args.dpm_seqs)})
+    for family, fit in fits.items():
+        print(f"{family}: slope {fit.slope:.4g}  centre {fit.centre:.4g}  ({fit.boxes} boxes, {fit.people} "
+              f"matching a person, from {', '.join(fit.sequences)})")
+    print("shipped in tracker/io/score_calibration.py as CALIBRATIONS = {"
+          + ", ".join(f'"{k}": ({f.slope:.3g}, {f.centre:.3g})' for k, f in fits.items()) + "}")
+    return 0
+
+
+def _names(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    # FFmpeg and OpenCV print their own diagnostics to stderr (e.g. "moov atom not found" for a
+    # truncated mp4); we report such problems ourselves in one line, so keep theirs quiet unless
+    # the user asks. Process-wide, so the command sets it, never the library.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    args = _build_parser().parse_args(argv)
+    try:
+        commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "train-matcher": _cmd_train_matcher,
+                    "train-linker": _cmd_train_linker, "calibrate-scores": _cmd_calibrate_scores}
+        return commands[args.command](args)
+    except (InputError, ConfigError) as exc:
+        print(f"siamtrack: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("siamtrack: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `siamtrack eval ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
+    except OSError as exc:  # the machine's, not ours: disk full, a folder that cannot be written
+        print(f"siamtrack: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""``siamtrack track SOURCE``: frames in, an annotated video and MOT-format tracks out, streaming.
+
+Memory does not grow with the video: frames are processed one at a time, finished tracks are
+flushed to a temporary result file, and both outputs are renamed into place only when complete.
+Ctrl-C stops at the current frame and still leaves complete, valid outputs up to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from tqdm import tqdm
+
+from siamtrack.configs import Config, VideoSettings
+from siamtrack.siamese_cnn.atomic import atomic_path
+from siamtrack.siamese_cnn.errors import InputError
+from siamtrack.siamese_cnn.timing import stage
+from siamtrack.tracker.core.build import build_tracker
+from siamtrack.tracker.core.loop import run_frames
+from siamtrack.tracker.core.online import Rows, Track
+from siamtrack.tracker.detectors import build_detector
+from siamtrack.tracker.io.background import BackgroundWorker, prefetched
+from siamtrack.tracker.io.detections import DetectionSource, LiveDetections, prepare_detections
+from siamtrack.tracker.io.frames import FrameSource, open_frames
+from siamtrack.tracker.io.mot import format_result_rows
+from siamtrack.tracker.video.annotate import Annotator
+from siamtrack.tracker.video.process import VideoProcess, video_process_available
+from siamtrack.tracker.video.writer import VideoWriter, check_encoder_settings, even_size, scaled, video_format
+
+from .cpus import calling_thread_on, run_cpus, run_on
+
+
+@dataclass
+class TrackSummary:
+    frames: int
+    tracks: int
+    seconds: float
+    video: Path | None
+    mot: Path | None
+    interrupted: bool
+    dropped_outside: int
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def _sorted_results(unsorted: Path, target: Path) -> None:
+    """Sort the flushed rows by frame then id into ``target`` (atomically)."""
+    with atomic_path(target) as tmp:
+        text = unsorted.read_text()
+        if text:
+            data = np.loadtxt(unsorted, delimiter=",", ndmin=2)
+            data = data[np.lexsort((data[:, 1], data[:, 0]))]
+            rows = [(int(r[0]), int(r[1]), *r[2:7]) for r in data]
+            tmp.write_text(format_result_rows(rows))
+        else:
+            tmp.write_text("")
+
+
+def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, int]):
+    """The video job of one frame, run on the writer thread: scale, draw, encode."""
+    def write(image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
+        writer.write(annotator.draw(scaled(image, size), shown, index))
+    return write
+
+
+def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
+                 settings: VideoSettings) -> tuple[VideoProcess | BackgroundWorker, float]:
+    """The annotated video's writer (a process where the OS allows, else a thread) and the frames' scale.
+
+    Registered on ``stack``: every submitted frame is written before the file is renamed into place.
+    """
+    video_tmp = stack.enter_context(atomic_path(path))
+    scale = min(1.0, settings.max_width / frames.width)
+    size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
+    if video_process_available():
+        video = VideoProcess(video_tmp, frames.frame_rate, size, settings)
+    else:
+        writer = VideoWriter(video_tmp, frames.frame_rate, size, settings.codec, settings.crf)
+        stack.callback(writer.close)
+        annotator = Annotator(settings.trail_frames, settings.trail_smoothing)
+        video = BackgroundWorker(_frame_writer(writer, annotator, size))
+    stack.callback(video.close)  # runs before writer.close: every queued frame is written
+    return video, scale
+
+
+class _RowsFile:
+    """Finished rows flushed to the unsorted temporary result file as they come."""
+
+    def __init__(self, handle: IO[str]):
+        self.handle = handle
+
+    def frame(self, index: int, image: np.ndarray | None, shown: list[Track], rows: Rows) -> None:
+        with stage("writing"):
+            self.handle.write(format_result_rows(rows))
+
+    def finish(self, rows: Rows) -> None:
+        self.handle.write(format_result_rows(rows))
+
+
+class _Video:
+    """Each frame with its shown tracks' boxes handed to the video writer."""
+
+    def __init__(self, writer: VideoProcess | BackgroundWorker, scale: float):
+        self.writer, self.scale = writer, scale
+
+    def frame(self, index: int, image: np.ndarray | None, shown: list[Track], rows: Rows) -> None:
+        self.writer.submit(image, [(t.id, t.boxes[-1] * self.scale) for t in shown], index)
+
+    def finish(self, rows: Rows) -> None:
+        """Closed by the run's exit stack, once the last frame is queued."""
+
+
+class _Progress:
+    def __init__(self, bar: tqdm):
+        self.bar = bar
+
+    def frame(self, index: int, image: np.ndarray | None, shown: list[Track], rows: Rows) -> None:
+        self.bar.update(1)
+
+    def finish(self, rows: Rows) -> None:
+        """The bar is closed by the run's exit stack."""
+
+
+def run_track(source: Path, config: Config, video_out: Path | None, mot_out: Path | None,
+              detections: Path | None = None, detector: str | None = None, model: Path | None = None,
+              progress: bool = True, max_frames: int | None = None) -> TrackSummary:
+    """Track ``source`` into ``video_out`` and/or ``mot_out``; detections from the file given, else
+    from ``detector`` (default: ``config.detector.default``)."""
+    if config.mode != "online":
+        raise InputError(f"config: siamtrack track runs online (mode: online), not {config.mode!r}: the video shows "
+                         "each frame's tracks as they are found; use siamtrack eval for the offline global mode")
+    if video_out is not None:  # refuse what we cannot write before any work
+        video_format(video_out)
+        check_encoder_settings(config.video.codec, config.video.crf)
+    frames = open_frames(source)
+    source_dets: DetectionSource
+    if detections:
+        source_dets = prepare_detections(detections, frames.width, frames.height, config.detections.score_source)
+        if frames.length and source_dets.table.last_frame > frames.length:
+            raise InputError(f"{detections}: detections reach frame {source_dets.table.last_frame} but {source} has "
+                             f"{frames.length} frames")
+    else:
+        source_dets = LiveDetections(build_detector(detector or config.detector.default, config.detector, model),
+                                     frames.width, frames.height)
+    target = mot_out or video_out or Path(".")
+    tmp_dir = target.resolve().parent
+    try:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, rows_name = tempfile.mkstemp(prefix=".siamtrack-rows.", suffix=".txt", dir=tmp_dir)
+    except OSError as exc:
+        why = ("part of the path is a file, not a folder" if isinstance(exc, (FileExistsError, NotADirectoryError))
+               else exc.strerror or str(exc))
+        raise InputError(f"{target}: cannot write there ({why})") from None
+    rows_path = Path(rows_name)
+    try:
+        with contextlib.ExitStack() as stack:
+            sinks = [_RowsFile(stack.enter_context(os.fdopen(fd, "w")))]
+            video, scale = (_start_video(stack, video_out, frames, config.video) if video_out is not None
+                            else (None, 1.0))
+            tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
+            needs_images = tracker.scorer.needs_images
+            pixel_work = needs_images or isinstance(source_dets, LiveDetections)
+            tracker_cpus, helper_cpus = run_cpus(config, pixel_work)
+            if isinstance(video, VideoProcess):
+                video.ready()
+                run_on(helper_cpus, video.pid)
+            if video is not None:
+                sinks.append(_Video(video, scale))
+            start = time.perf_counter()
+            sinks.append(_Progress(stack.enter_context(tqdm(
+                total=max_frames or frames.length, unit="frame", disable=not progress, file=sys.stderr,
+                desc="tracking", dynamic_ncols=True))))
+            stack.enter_context(calling_thread_on(tracker_cpus))
+            reader = prefetched(frames, on_start=(lambda: run_on(helper_cpus)) if helper_cpus else None)
+            result = run_frames(reader, source_dets, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
+        if mot_out is not None:
+            _sorted_results(rows_path, mot_out)
+    finally:
+        rows_path.unlink(missing_ok=True)
+    if result.frames == 0 and not result.interrupted:
+        raise InputError(f"{source}: no frame could be read")
+    seconds = time.perf_counter() - start
+    return TrackSummary(result.frames, tracker.confirmed_tracks, seconds, video_out, mot_out, result.interrupted,
+                        source_dets.dropped_outside)

@@ -1,0 +1,215 @@
+"""The frame-by-frame tracker: detections in, identities out.
+
+Rules (all tunables in ``configs/default.yaml`` under ``tracker``, typed by
+``configs.schema.TrackRules``):
+
+* **Link**: each frame the scorer returns P(track i ↔ detection j) for every live track; the
+  solver assigns on -log p and gates pairs below ``min_link_probability``.
+* **Birth**: an unmatched detection whose calibrated score is at least ``birth_score`` starts a
+  *tentative* track. Weaker detections may continue tracks but never start one.
+* **Confirmation**: a tentative track becomes confirmed (and gets its public id) after
+  ``min_hits`` matched frames in a row; one miss before that deletes it. Its earlier frames are
+  kept, so the output starts where the person first appeared.
+* **Death**: a confirmed track not matched for more than ``max_gap_seconds * frame_rate`` frames
+  is finished. Until then it stays linkable, its box predicted by the Kalman filter.
+* **Gaps**: when a lost track is re-linked, the frames it missed can be filled by linear
+  interpolation (``interpolate_gaps``), which is what a viewer would draw anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from siamtrack.association.scorer import LinkScorer
+from siamtrack.association.solver import solve
+from siamtrack.association.types import FrameDetections, TrackBatch
+from siamtrack.configs import TrackRules
+from siamtrack.siamese_cnn.timing import stage
+
+from .kalman import KalmanBank
+
+
+@dataclass
+class Track:
+    """One target's history. ``id`` is 0 until the track is confirmed."""
+
+    serial: int
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    id: int = 0
+    appearance: object | None = None
+    hits: int = 0  # matched detections so far (the history lists may have been drained)
+    first_written: bool = False  # the first history entry was already output by ``drain``
+
+    @property
+    def last_frame(self) -> int:
+        return self.frames[-1]
+
+    def rows(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """MOT result rows of this track, with short gaps filled linearly if asked."""
+        out: list[tuple[int, int, float, float, float, float, float]] = []
+        for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
+            if k == 0 and self.first_written:
+                continue
+            if interpolate and k > 0:
+                prev_frame, prev_box = self.frames[k - 1], self.boxes[k - 1]
+                gap = frame - prev_frame
+                if 1 < gap <= max_gap + 1:
+                    for step in range(1, gap):
+                        t = step / gap
+                        b = (1 - t) * prev_box + t * box
+                        out.append((prev_frame + step, self.id, *map(float, b), -1.0))
+            out.append((frame, self.id, *map(float, box), float(score)))
+        return out
+
+    def drain(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """Rows of the whole history so far; only the newest entry is kept, as the anchor that later
+        gaps are interpolated from.
+
+        Lets a long-lived track be written out as it goes, so memory does not grow with its life.
+        """
+        out = self.rows(interpolate, max_gap)
+        self.frames, self.boxes, self.scores = self.frames[-1:], self.boxes[-1:], self.scores[-1:]
+        self.first_written = True
+        return out
+
+
+Rows = list[tuple[int, int, float, float, float, float, float]]
+
+
+class OnlineTracker:
+    """Frame-by-frame tracker with a pluggable link scorer."""
+
+    def __init__(self, scorer: LinkScorer, rules: TrackRules, frame_rate: float):
+        self.scorer = scorer
+        self.rules = rules
+        self.frame_rate = frame_rate
+        self.max_gap = rules.max_gap_frames(frame_rate)
+        self.max_interpolation = rules.max_interpolation_frames(frame_rate)
+        self._drain_after = 256  # history entries kept per live track before writing them out
+        self._live: list[Track] = []
+        self._motion = KalmanBank()  # row k is the motion state of self._live[k]
+        self._finished: list[Track] = []
+        self._next_serial = 1
+        self._next_id = 1
+
+    @property
+    def confirmed_tracks(self) -> int:
+        """How many identities have been confirmed so far."""
+        return self._next_id - 1
+
+    # -- one frame -------------------------------------------------------------------------
+    def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray,
+             image: np.ndarray | None = None, prev_image: np.ndarray | None = None) -> list[Track]:
+        """Consume one frame's detections (calibrated scores); return confirmed tracks seen now."""
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        keep = scores >= self.rules.min_score
+        dets = FrameDetections(frame_index, boxes[keep], scores[keep])
+        self.scorer.describe(image, prev_image, dets)
+
+        self._motion.predict()
+        batch = self._batch(frame_index)
+        rows, cols = np.zeros(0, int), np.zeros(0, int)
+        if len(batch) and len(dets):
+            probability = self.scorer.probability(batch, dets)
+            with stage("assignment"):
+                rows, cols = self._assign(probability, batch.gaps)
+
+        self._motion.update(rows, dets.boxes[cols])
+        for r, c in zip(rows, cols, strict=True):
+            self._extend(self._live[r], dets, int(c))
+        self._retire(frame_index, set(rows.tolist()))
+
+        unmatched = np.ones(len(dets), bool)
+        unmatched[cols] = False
+        self._birth(dets, np.nonzero(unmatched & (dets.scores >= self.rules.birth_score))[0])
+        return [t for t in self._live if t.id and t.last_frame == frame_index]
+
+    def _assign(self, probability: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One Hungarian over all tracks, or (``cascade``) tracks seen last frame first, then the
+        lost ones on the detections left over."""
+        gate = self.rules.min_link_probability
+        if not self.rules.cascade:
+            return solve(probability, gate)
+        recent = np.nonzero(gaps <= 1)[0]
+        lost = np.nonzero(gaps > 1)[0]
+        r1, c1 = solve(probability[recent], gate)
+        rows, cols = recent[r1], c1
+        free = np.setdiff1d(np.arange(probability.shape[1]), cols)
+        if len(lost) and len(free):
+            r2, c2 = solve(probability[np.ix_(lost, free)], gate)
+            rows, cols = np.r_[rows, lost[r2]], np.r_[cols, free[c2]]
+        return rows, cols
+
+    def _batch(self, frame_index: int) -> TrackBatch:
+        live = self._live
+        if not live:
+            empty = np.zeros((0, 4))
+            return TrackBatch(np.zeros(0, int), empty, empty, empty, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        return TrackBatch(
+            ids=np.array([t.serial for t in live]),
+            last_boxes=np.array([t.boxes[-1] for t in live]),
+            predicted_boxes=self._motion.boxes(),
+            velocities=self._motion.velocities(),
+            gaps=np.array([frame_index - t.last_frame for t in live]),
+            hits=np.array([t.hits for t in live]),
+            last_scores=np.array([t.scores[-1] for t in live]),
+            appearance=[t.appearance for t in live],
+        )
+
+    def _extend(self, track: Track, dets: FrameDetections, j: int) -> None:
+        """Append detection ``j`` to the track's history (its motion row is updated by the caller)."""
+        track.frames.append(dets.frame)
+        track.boxes.append(dets.boxes[j].copy())
+        track.scores.append(float(dets.scores[j]))
+        track.hits += 1
+        track.appearance = self.scorer.update_appearance(track.appearance, dets, j)
+        if not track.id and track.hits >= self.rules.min_hits:
+            track.id = self._next_id
+            self._next_id += 1
+
+    def _birth(self, dets: FrameDetections, js: np.ndarray) -> None:
+        """Start a tentative track at each of these detections."""
+        first = len(self._motion)
+        self._motion.add(dets.boxes[js])
+        self._motion.update(np.arange(first, first + len(js)), dets.boxes[js])  # the box is also its first measurement
+        for j in js:
+            track = Track(self._next_serial)
+            self._next_serial += 1
+            self._extend(track, dets, int(j))
+            self._live.append(track)
+
+    def _retire(self, frame_index: int, matched: set[int]) -> None:
+        keep = np.ones(len(self._live), bool)
+        for k, track in enumerate(self._live):
+            missed = k not in matched
+            if missed and (not track.id or frame_index - track.last_frame >= self.max_gap):
+                if track.id:
+                    self._finished.append(track)
+                keep[k] = False
+        self._live = [t for t, kept in zip(self._live, keep, strict=True) if kept]
+        self._motion.keep(keep)
+
+    # -- output ----------------------------------------------------------------------------
+    def pop_finished_rows(self) -> Rows:
+        """Rows of tracks that can no longer change; they are forgotten here (bounded memory)."""
+        rows: Rows = []
+        for track in self._finished:
+            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation))
+        self._finished = []
+        for track in self._live:  # long-lived tracks: write out what cannot change any more
+            if track.id and len(track.frames) > self._drain_after:
+                rows.extend(track.drain(self.rules.interpolate_gaps, self.max_interpolation))
+        return rows
+
+    def finish(self) -> Rows:
+        """End of the stream: every confirmed track is final."""
+        self._finished.extend(t for t in self._live if t.id)
+        self._live = []
+        self._motion.keep(np.zeros(0, int))
+        return self.pop_finished_rows()
+

@@ -1,0 +1,61 @@
+"""One MOT sequence tracked from a detection file (what ``eval`` does per sequence); frames are
+read only if the scorer looks at pixels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from siamtrack.configs import Config
+from siamtrack.siamese_cnn.errors import InputError
+from siamtrack.tracker.io.background import prefetched
+from siamtrack.tracker.io.detections import prepare_detections
+from siamtrack.tracker.io.frames import open_frames
+from siamtrack.tracker.io.mot import SeqInfo, read_seqinfo
+
+from .build import build_scorer, build_tracker, check_mode
+from .loop import Placement, RowCollector, no_placement, run_frames
+from .online import Rows
+
+
+@dataclass
+class SequenceRun:
+    info: SeqInfo
+    rows: Rows
+    seconds: float
+    frames: int
+    dropped_outside: int
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("inf")
+
+
+def _indices(length: int) -> Iterator[tuple[int, np.ndarray | None]]:
+    """Frame numbers without images, for scorers that need none."""
+    for index in range(1, length + 1):
+        yield index, None
+
+
+def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Placement = no_placement) -> SequenceRun:
+    """Track one MOT sequence from a detection file (``placement``: where the app wants the threads)."""
+    info = read_seqinfo(seq_dir)
+    dets = prepare_detections(det_path, info.width, info.height, config.detections.score_source)
+    if dets.table.last_frame > info.length:
+        raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
+                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+    check_mode(config)
+    scorer = build_scorer(config, info.frame_rate)
+    if scorer.needs_images and not (seq_dir / info.image_dir).is_dir():
+        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                         "(use --scorer geometry for box-only data)")
+    collector = RowCollector()
+    with placement(scorer.needs_images) as reader_start:
+        frames = (prefetched(open_frames(seq_dir), on_start=reader_start) if scorer.needs_images
+                  else _indices(info.length))
+        result = run_frames(frames, dets, build_tracker(config, info.frame_rate, scorer), [collector],
+                            scorer.needs_images)
+    return SequenceRun(info, collector.rows, result.seconds, info.length, dets.dropped_outside)
