@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _EXPORTS = {"FrameDetections": "types", "GeometryScorer": "geometry_scorer", "LearnedScorer": "learned_scorer",
             "LinkScorer": "scorer", "Linker": "linker", "LinkerFileError": "linker", "TrackBatch": "types",
             "solve": "solver"}
-__all__ = list(_EXPORTS)
+__all__ = ["FrameDetections", "GeometryScorer", "LearnedScorer", "LinkScorer", "Linker", "LinkerFileError",
+           "TrackBatch", "solve"]
 
 
 def __getattr__(name: str):

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tracker.allocator import keep_freed_memory  # noqa: E402
-from tracker.det_scores import calibrate  # noqa: E402
-from tracker.detectors import HogDetector, SsdLiteDetector  # noqa: E402
-from tracker.geometry import iou_matrix  # noqa: E402
-from tracker.mot_io import read_detections, read_ground_truth, read_seqinfo  # noqa: E402
+from siamtrack.association.geometry import iou_matrix
+from siamtrack.tracker.app.allocator import keep_freed_memory
+from siamtrack.tracker.detectors.hog import HogDetector
+from siamtrack.tracker.detectors.ssdlite import SsdLiteDetector
+from siamtrack.tracker.io.mot import read_detections, read_ground_truth, read_seqinfo
+from siamtrack.tracker.io.score_calibration import calibrate
 
 SEQS = ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "MOT16-09"]
 

@@ -11,22 +11,18 @@ Markdown table for BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from configs import load_config  # noqa: E402
-from siamese_cnn.matcher import TRACKING_WEIGHTS, PatchMatcher  # noqa: E402
-from siamese_cnn.patches import PatchSpec  # noqa: E402
-from siamese_cnn.protocol import GAPS, protocol_bank  # noqa: E402
-from siamese_cnn.train import MatcherTrainConfig, build_training_banks, evaluate_matcher, train_matcher  # noqa: E402
-from tracker.allocator import keep_freed_memory  # noqa: E402
+from siamtrack.configs.training import load_training_config
+from siamtrack.siamese_cnn import TRACKING_WEIGHTS, PatchMatcher
+from siamtrack.siamese_cnn.training.pair_evaluation import GAPS, protocol_bank
+from siamtrack.siamese_cnn.training.train import build_training_banks, evaluate_matcher, train_matcher
+from siamtrack.tracker.app.allocator import keep_freed_memory
 
 TRAIN = ["MOT16-11-half", "TUD-Stadtmitte", "KITTI-17"]
 VAL = ["MOT16-09", "TUD-Campus"]
@@ -83,7 +79,7 @@ def main() -> None:
     results["stripe histograms (mean of whole box + 4 stripes)"] = stripes
     emb_rate, pair_rate = speed(shipped)
     if args.ablation_minutes > 0:
-        base = load_config()["matcher_training"]
+        base = load_training_config().matcher_training
         variants = {"LUV only, cost_function": {"use_flow": False},
                     "LUV + flow, cost_function": {},
                     "LUV + flow, cost_function, no occlusion cue": {"use_occlusion": False},
@@ -96,12 +92,11 @@ def main() -> None:
         if args.variants:
             wanted = [v.strip() for v in args.variants.split(";")]
             variants = {k: v for k, v in variants.items() if k in wanted}
-        cfg0 = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes})
-        spec = PatchSpec(**cfg0.patch)
+        spec = base.patch
         val_bank = protocol_bank([args.data / s for s in VAL], spec)
         banks: dict[float, tuple] = {}
         for name, change in variants.items():
-            cfg = MatcherTrainConfig(**{**base, "max_minutes": args.ablation_minutes, **change})
+            cfg = dataclasses.replace(base, max_minutes=args.ablation_minutes, **change)
             if cfg.min_visibility not in banks:
                 banks[cfg.min_visibility] = build_training_banks(args.data, TRAIN, cfg, spec, None)
             matcher, _ = train_matcher(*banks[cfg.min_visibility], cfg, spec, progress=False)

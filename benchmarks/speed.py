@@ -20,22 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from configs import load_config  # noqa: E402
-from tracker import timing  # noqa: E402
-from tracker.allocator import keep_freed_memory  # noqa: E402
-from tracker.frames import open_frames  # noqa: E402
-from tracker.mot_io import read_seqinfo  # noqa: E402
-from tracker.track_video import run_track  # noqa: E402
+from siamtrack.configs import load_config
+from siamtrack.siamese_cnn import timing
+from siamtrack.tracker.app.runtime import tune_for_speed
+from siamtrack.tracker.app.track import run_track
+from siamtrack.tracker.io.frames import open_frames
+from siamtrack.tracker.io.mot import read_seqinfo
 
 MAIN_STAGES = ("waiting", "detect", "flow", "patches", "cnn", "features", "xgboost", "assignment", "writing")
 THREAD_STAGES = ("decode", "video")  # beside the main thread: the reader thread, the video process
@@ -110,7 +106,6 @@ def _measure(seq_dir: Path, config: dict, tmp: Path, video: bool) -> dict:
 
 
 def main() -> None:
-    keep_freed_memory()  # as the siamtrack command does
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path("../shared/data/mot"))
     parser.add_argument("--seqs", default="TUD-Stadtmitte@768x576,MOT16-09")
@@ -119,8 +114,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "speed.json")
     args = parser.parse_args()
-    config = load_config(overrides=args.set)
-    config["scorer"] = args.scorer
+    config = load_config(overrides=[*args.set, f"scorer={args.scorer}"])
+    tune_for_speed(config.threads)  # as the siamtrack command does
     results = {}
     for name in args.seqs.split(","):
         with tempfile.TemporaryDirectory() as tmp:

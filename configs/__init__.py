@@ -9,8 +9,20 @@ from functools import lru_cache
 from pathlib import Path
 
 from .loading import ConfigError, load, replaced
-from .schema import (Config, DetectionSettings, DetectorSettings, EvalSettings, GlobalSettings, HogSettings,
-                     LinkerSettings, MatcherSettings, OnnxSettings, SsdLiteSettings, TrackRules, VideoSettings)
+from .schema import (
+    Config,
+    DetectionSettings,
+    DetectorSettings,
+    EvalSettings,
+    GlobalSettings,
+    HogSettings,
+    LinkerSettings,
+    MatcherSettings,
+    OnnxSettings,
+    SsdLiteSettings,
+    TrackRules,
+    VideoSettings,
+)
 
 DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
 TRAINING_CONFIG = Path(__file__).with_name("training.yaml")

@@ -24,14 +24,21 @@ from typing import TYPE_CHECKING
 from .errors import InputError
 
 if TYPE_CHECKING:
-    from .matcher import (DEFAULT_WEIGHTS, TRACKING_WEIGHTS, ModelFileError, PairComparison, PatchDescriptors,
-                          PatchMatcher)
+    from .matcher import (
+        DEFAULT_WEIGHTS,
+        TRACKING_WEIGHTS,
+        ModelFileError,
+        PairComparison,
+        PatchDescriptors,
+        PatchMatcher,
+    )
     from .patches import PatchSpec
 
 _EXPORTS = {"DEFAULT_WEIGHTS": "matcher", "TRACKING_WEIGHTS": "matcher", "ModelFileError": "matcher",
             "PairComparison": "matcher", "PatchDescriptors": "matcher", "PatchMatcher": "matcher",
             "PatchSpec": "patches"}
-__all__ = ["InputError", *_EXPORTS]
+__all__ = ["DEFAULT_WEIGHTS", "TRACKING_WEIGHTS", "InputError", "ModelFileError", "PairComparison",
+           "PatchDescriptors", "PatchMatcher", "PatchSpec"]
 
 
 def __getattr__(name: str):

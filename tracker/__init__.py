@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .api import FrameTracks, Tracker, TrackerInputError
 
 _EXPORTS = {"Tracker": "api", "FrameTracks": "api", "TrackerInputError": "api"}
-__all__ = ["InputError", *_EXPORTS]
+__all__ = ["FrameTracks", "InputError", "Tracker", "TrackerInputError"]
 
 
 def __getattr__(name: str):

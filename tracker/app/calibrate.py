@@ -1,10 +1,11 @@
 """``siamtrack calibrate-scores``: the detector-score calibrations of ``tracker/io/score_calibration.py``
 refitted from data, so the shipped constants can be reproduced (and refitted on other sequences).
 
-For each score family, every box of the named sequences' ``det/det.txt`` is labelled "a person"
-when the per-frame Hungarian matching at IoU >= 0.5 pairs it with an evaluated gt box (the rule
-the linker's training pairs use), and p = sigmoid(slope * (score - centre)) is fitted to those
-labels by maximum likelihood.
+For each score family, every box of the named sequences' ``det/det.txt`` (as the file has it) is
+labelled "a person" when it overlaps an evaluated gt box (conf != 0, class 1) at IoU >= 0.5, each
+box on its own (not one-to-one: "is this box on a person?" is the question a score answers),
+and p = sigmoid(slope * (score - centre)) is fitted to those labels by maximum likelihood. With
+the defaults this reproduces the shipped constants (a test checks it).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
-
-from siamtrack.association.training.pairs import label_detections
+from siamtrack.association.geometry import iou_matrix
 from siamtrack.siamese_cnn.errors import InputError
-from siamtrack.tracker.io.mot import read_detections, read_ground_truth
+from siamtrack.tracker.io.mot import BoxTable, read_detections, read_ground_truth
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,18 @@ def fit_logistic(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(slope), float(mean - c * std / a)
 
 
+def on_a_person(dets: BoxTable, gt: BoxTable, min_iou: float = 0.5) -> np.ndarray:
+    """Whether each detection overlaps an evaluated gt person at ``min_iou`` or more."""
+    person = (gt.scores != 0) & (gt.classes == 1)
+    out = np.zeros(len(dets), bool)
+    for frame in np.unique(dets.frames):
+        d_rows, g_rows = dets.rows(frame), gt.rows(frame)
+        people = gt.boxes[g_rows][person[g_rows]]
+        if len(people):
+            out[d_rows] = iou_matrix(dets.boxes[d_rows], people).max(axis=1) >= min_iou
+    return out
+
+
 def fit_calibrations(data_dir: Path, families: dict[str, list[str]]) -> dict[str, Calibration]:
     fits = {}
     for family, names in families.items():
@@ -57,7 +69,7 @@ def fit_calibrations(data_dir: Path, families: dict[str, list[str]]) -> dict[str
                     raise InputError(f"{path}: not found (calibration needs each sequence's det and gt)")
             dets = read_detections(seq / "det" / "det.txt")
             scores.append(dets.scores)
-            labels.append(label_detections(dets, read_ground_truth(seq / "gt" / "gt.txt")) >= 0)
+            labels.append(on_a_person(dets, read_ground_truth(seq / "gt" / "gt.txt")))
         s, y = np.concatenate(scores), np.concatenate(labels)
         if not 0 < y.sum() < len(y):
             raise InputError(f"{family}: the sequences' boxes are all or none people; cannot fit a calibration")

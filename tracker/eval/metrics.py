@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import trackeval
-
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.mot import read_seqinfo
 

@@ -5,14 +5,14 @@ DPM (MOT16) from -0.5 to about 5, Faster R-CNN is already in [0, 1]. The tracker
 (``min_score``, ``birth_score``) are probabilities, so one config serves every source.
 
 Each calibration is a logistic curve p = sigmoid(a * (s - b)) fitted by maximum likelihood to
-"box matches a gt person at IoU >= 0.5" on the *training* sequences only (ACF: TUD-Stadtmitte and
-KITTI-17; DPM: MOT16-11-half); see ``benchmarks/calibrate_scores.py``.
+"box overlaps a gt person at IoU >= 0.5" on the *training* sequences only (ACF: TUD-Stadtmitte and
+KITTI-17; DPM: MOT16-11-half). ``siamtrack calibrate-scores --data ../shared/data/mot`` refits them
+(``tracker/app/calibrate.py``) and prints these constants.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
 from siamtrack.siamese_cnn.errors import InputError
 
 CALIBRATIONS: dict[str, tuple[float, float]] = {

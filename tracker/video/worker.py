@@ -1,11 +1,11 @@
 """The annotated video's own process: draws the tracks on frames it finds in shared memory, encodes.
 
 Started by :class:`siamtrack.tracker.video.process.VideoProcess` as ``python -m
-siamtrack.tracker.video.worker FD SETTINGS``, where FD is the shared frame buffer and SETTINGS a JSON object. It speaks through its
-standard streams: answers ``READY`` once the video file is open; then, for each record (slot,
-frame index, ids, boxes), draws on that slot's frame, encodes it and answers with the slot's
-number, which frees the slot. After the end record it closes the file and answers with the
-seconds it spent drawing and encoding. A failure ends it with one line on stderr and exit code
+siamtrack.tracker.video.worker FD SETTINGS``, where FD is the shared frame buffer and SETTINGS a
+JSON object. It speaks through its standard streams: answers ``READY`` once the video file is
+open; then, for each record (slot, frame index, ids, boxes), draws on that slot's frame, encodes
+it and answers with the slot's number, which frees the slot. After the end record it closes the
+file and answers with the seconds it spent drawing and encoding. A failure ends it with one line on stderr and exit code
 ``USER_ERROR`` (the user's problem) or ``SYSTEM_ERROR`` (the machine's, e.g. a full disk); a bug
 ends it with Python's traceback.
 """
@@ -21,7 +21,6 @@ import time
 
 import cv2
 import numpy as np
-
 from siamtrack.siamese_cnn.errors import InputError
 
 from .annotate import Annotator
