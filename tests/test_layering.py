@@ -107,3 +107,26 @@ def test_nothing_generic_is_importable_at_the_top_level():
            "if u.find_spec(n)])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
     assert out.stdout.strip() == "[]"
+
+
+def test_importing_every_library_module_changes_nothing_in_the_process():
+    """No environment variable, thread count, umask or allocator setting moves on import."""
+    code = """
+import importlib, json, os, pkgutil, sys
+import cv2, torch
+before = (dict(os.environ), torch.get_num_threads(), cv2.getNumThreads(), os.umask(0o022))
+os.umask(before[3])
+import siamtrack
+names = []
+for package in ("siamtrack.siamese_cnn", "siamtrack.association", "siamtrack.tracker", "siamtrack.configs"):
+    module = importlib.import_module(package)
+    names += [m.name for m in pkgutil.walk_packages(module.__path__, package + ".")
+              if ".app" not in m.name and m.name != "siamtrack.tracker.video.worker"]
+for name in names:
+    importlib.import_module(name)
+after = (dict(os.environ), torch.get_num_threads(), cv2.getNumThreads(), os.umask(0o022))
+print(json.dumps([len(names), before == after]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    count, unchanged = json.loads(out.stdout)
+    assert count > 40 and unchanged
