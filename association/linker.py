@@ -72,6 +72,6 @@ class Linker:
             return np.zeros(lead)
         flat = np.ascontiguousarray(features.reshape(-1, features.shape[-1]))
         # XGBoost's public in-place prediction. Calling its C function directly saved ~0.13 ms a
-        # frame (of ~4.4 at 768x576) but reached into the private ``xgboost.core._LIB``.
+        # frame (of ~4.4 at 768x576) but reached into a private handle of the xgboost package.
         # columns were checked against the stored feature names above and at load
         return self.booster.inplace_predict(flat, validate_features=False).reshape(lead).astype(np.float64)
