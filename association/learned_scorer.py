@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from siamtrack.siamese_cnn import InputError, PatchMatcher
 from siamtrack.siamese_cnn.timing import stage
 

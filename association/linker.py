@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
+
 from siamtrack.siamese_cnn import InputError
 from siamtrack.siamese_cnn.atomic import atomic_path
 

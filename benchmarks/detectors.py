@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
 from siamtrack.association.geometry import iou_matrix
 from siamtrack.tracker.app.allocator import keep_freed_memory
 from siamtrack.tracker.detectors.hog import HogDetector

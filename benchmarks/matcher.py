@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from siamtrack.configs.training import load_training_config
 from siamtrack.siamese_cnn import TRACKING_WEIGHTS, PatchMatcher
 from siamtrack.siamese_cnn.training.pair_evaluation import GAPS, protocol_bank

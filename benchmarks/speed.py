@@ -26,6 +26,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from siamtrack.configs import load_config
 from siamtrack.siamese_cnn import timing
 from siamtrack.tracker.app.runtime import tune_for_speed

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from siamtrack.configs import TrackRules, default_config
 from siamtrack.tracker.app.demo import DEMO_DATA as _DEMO_DATA
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.association.geometry import clip_boxes
 from siamtrack.configs import Config, default_config, load_config, replaced
 from siamtrack.siamese_cnn.errors import InputError

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
 from siamtrack.siamese_cnn import PatchDescriptors, PatchMatcher
 from siamtrack.tracker.core.kalman import BoxKalman
 from siamtrack.tracker.io.detections import prepare_detections

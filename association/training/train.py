@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
+
 from siamtrack.siamese_cnn import InputError, PatchMatcher
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.training.pair_metrics import roc_auc

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from siamtrack.tracker.io.mot import read_ground_truth, read_seqinfo
 
 from ..histogram import part_histograms

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.tracker.io.mot import read_seqinfo
 
 from ..patches import PatchSpec

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from siamtrack.tracker.io.mot import read_seqinfo
 from tqdm import tqdm
+
+from siamtrack.tracker.io.mot import read_seqinfo
 
 from ..cues import N_CUES, N_PARTS, pair_cues_rows
 from ..histogram import part_similarity_rows

@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+
 from siamtrack.association.appearance import TrackAppearance
 from siamtrack.siamese_cnn.matcher import PatchDescriptors
 

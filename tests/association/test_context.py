@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from siamtrack.association.context import CONTEXT_FEATURES, context_features
 from siamtrack.association.types import FrameDetections, TrackBatch
 

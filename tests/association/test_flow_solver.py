@@ -1,4 +1,5 @@
 import numpy as np
+
 from siamtrack.association.flow_solver import log_odds_cost, solve_min_cost_flow
 
 

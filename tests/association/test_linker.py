@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xgboost as xgb
+
 from siamtrack.association.context import CONTEXT_FEATURES, context_features
 from siamtrack.association.linker import Linker, LinkerFileError
 from siamtrack.association.training.pairs import label_detections
 from siamtrack.association.types import FrameDetections, TrackBatch
 from siamtrack.tracker.io.mot import read_detections, read_ground_truth
-
 from tests.conftest import DEMO_SEQ
 
 

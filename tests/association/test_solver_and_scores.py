@@ -1,4 +1,5 @@
 import numpy as np
+
 from siamtrack.association.solver import solve
 from siamtrack.tracker.io.score_calibration import calibrate, guess_source
 

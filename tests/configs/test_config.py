@@ -1,6 +1,7 @@
 """Settings: overrides are merged by name and checked against the defaults' types."""
 
 import pytest
+
 from siamtrack.configs import ConfigError, load_config
 
 

@@ -7,13 +7,13 @@ import cv2
 import numpy as np
 import pytest
 import torch
+
 from siamtrack.siamese_cnn import ModelFileError, PatchMatcher
 from siamtrack.siamese_cnn.matcher import PatchDescriptors
 from siamtrack.siamese_cnn.training.data import mot_bank
 from siamtrack.siamese_cnn.training.pair_evaluation import protocol_bank
 from siamtrack.siamese_cnn.training.train import architecture_of, train_matcher
 from siamtrack.tracker.io.mot import read_ground_truth
-
 from tests.conftest import DEMO_SEQ, recipe
 
 

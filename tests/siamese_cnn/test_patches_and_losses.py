@@ -2,6 +2,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+
 from siamtrack.siamese_cnn.histogram import (
     bhattacharyya,
     hs_histograms,
@@ -11,7 +12,6 @@ from siamtrack.siamese_cnn.histogram import (
 )
 from siamtrack.siamese_cnn.patches import FlowField, bgr_to_luv, crop_colour, crop_flow, network_input
 from siamtrack.siamese_cnn.training.losses import contrastive_loss, squared_distance, triplet_loss
-
 from tests.conftest import DEMO_SEQ, recipe
 
 SPEC = recipe().matcher_training.patch

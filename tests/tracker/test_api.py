@@ -5,11 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+
+from siamtrack import Tracker, TrackerInputError
 from siamtrack.configs import load_config
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.io.mot import format_result_rows, read_detections
-
-from siamtrack import Tracker, TrackerInputError
 from tests.conftest import DEMO_SEQ
 
 FRAMES = sorted((DEMO_SEQ / "img1").glob("*.jpg"))

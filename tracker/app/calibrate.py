@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+
 from siamtrack.association.geometry import iou_matrix
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.mot import BoxTable, read_detections, read_ground_truth

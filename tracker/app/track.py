@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+from tqdm import tqdm
+
 from siamtrack.configs import Config, VideoSettings
 from siamtrack.siamese_cnn.atomic import atomic_path
 from siamtrack.siamese_cnn.errors import InputError
@@ -32,7 +34,6 @@ from siamtrack.tracker.io.mot import format_result_rows
 from siamtrack.tracker.video.annotate import Annotator
 from siamtrack.tracker.video.process import VideoProcess, video_process_available
 from siamtrack.tracker.video.writer import VideoWriter, check_encoder_settings, even_size, scaled, video_format
-from tqdm import tqdm
 
 from .cpus import calling_thread_on, run_cpus, run_on
 

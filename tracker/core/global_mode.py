@@ -10,6 +10,7 @@ the online tracker does, so one frame loop drives both; its rows all come at ``f
 from __future__ import annotations
 
 import numpy as np
+
 from siamtrack.association.flow_solver import log_odds_cost, solve_min_cost_flow
 from siamtrack.association.scorer import LinkScorer
 from siamtrack.association.types import FrameDetections, TrackBatch

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
 from siamtrack.tracker.io.detections import DetectionSource
 
 from .online import Rows, Track

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from siamtrack.association.scorer import LinkScorer
 from siamtrack.association.solver import solve
 from siamtrack.association.types import FrameDetections, TrackBatch

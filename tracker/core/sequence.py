@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.configs import Config
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.background import prefetched

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
 from siamtrack.configs import HogSettings, default_config
 from siamtrack.siamese_cnn.errors import InputError
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from siamtrack.configs import OnnxSettings, default_config
 from siamtrack.siamese_cnn.errors import InputError
 

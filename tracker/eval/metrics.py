@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import trackeval
+
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.mot import read_seqinfo
 

@@ -6,13 +6,14 @@ import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from siamtrack.configs import Config
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.core.loop import Placement, no_placement
 from siamtrack.tracker.core.sequence import track_sequence
 from siamtrack.tracker.io.mot import write_results
-from tqdm import tqdm
 
 from .metrics import SUMMARY_FIELDS, SequenceScore, combine, score_sequence
 

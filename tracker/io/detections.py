@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
 from siamtrack.association.geometry import clip_boxes
 from siamtrack.siamese_cnn.timing import stage
 

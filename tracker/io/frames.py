@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from siamtrack.siamese_cnn.errors import InputError
 
 from .mot import IMAGE_EXTENSIONS, read_seqinfo

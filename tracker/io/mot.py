@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.errors import InputError
 

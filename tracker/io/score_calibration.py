@@ -13,6 +13,7 @@ KITTI-17; DPM: MOT16-11-half). ``siamtrack calibrate-scores --data ../shared/dat
 from __future__ import annotations
 
 import numpy as np
+
 from siamtrack.siamese_cnn.errors import InputError
 
 CALIBRATIONS: dict[str, tuple[float, float]] = {

@@ -27,6 +27,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.configs import VideoSettings
 from siamtrack.siamese_cnn import timing
 from siamtrack.siamese_cnn.errors import InputError

@@ -21,6 +21,7 @@ import time
 
 import cv2
 import numpy as np
+
 from siamtrack.siamese_cnn.errors import InputError
 
 from .annotate import Annotator

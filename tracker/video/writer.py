@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
 from siamtrack.siamese_cnn.errors import InputError
 
 FORMATS = {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov", ".avi": "avi"}  # file suffix -> FFmpeg muxer

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from siamtrack.siamese_cnn.training.augment import AugmentSpec, affine_linear_part, augment_patch, transform_flow
 from torchvision.transforms.v2 import functional as TF
+
+from siamtrack.siamese_cnn.training.augment import AugmentSpec, affine_linear_part, augment_patch, transform_flow
 
 
 @pytest.mark.parametrize(("angle", "scale", "sx", "sy"), [(30, 1.0, 0, 0), (0, 1.0, 20, 0), (0, 1.0, 0, 20),

@@ -1,4 +1,5 @@
 import numpy as np
+
 from siamtrack.siamese_cnn.training.pair_metrics import best_accuracy, equal_error_rate, rank1, roc_auc
 
 

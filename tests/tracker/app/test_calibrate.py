@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from siamtrack.tracker.app.calibrate import fit_calibrations, fit_logistic
 from siamtrack.tracker.io.score_calibration import CALIBRATIONS
-
 from tests.conftest import SHARED_MOT, needs_shared
 
 

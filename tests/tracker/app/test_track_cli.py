@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+
 from siamtrack.association.geometry import iou_matrix
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.detectors.hog import HogDetector
@@ -17,7 +18,6 @@ from siamtrack.tracker.detectors.onnx import OnnxDetector
 from siamtrack.tracker.detectors.ssdlite import SsdLiteDetector
 from siamtrack.tracker.io.mot import read_detections, read_ground_truth, read_results
 from siamtrack.tracker.video.annotate import identity_colour
-
 from tests.conftest import DEMO_SEQ
 
 

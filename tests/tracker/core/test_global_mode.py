@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+
 from siamtrack.association.geometry_scorer import GeometryScorer
 from siamtrack.configs import load_config
 from siamtrack.tracker.core.global_mode import GlobalTracker

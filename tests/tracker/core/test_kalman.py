@@ -1,6 +1,7 @@
 """The box Kalman filter: batched rows behave as independent filters, and motion is learned."""
 
 import numpy as np
+
 from siamtrack.tracker.core.kalman import BoxKalman, KalmanBank
 
 

@@ -4,10 +4,10 @@
 import cv2
 import numpy as np
 import pytest
+
 from siamtrack.configs import load_config
 from siamtrack.tracker.core.build import build_tracker
 from siamtrack.tracker.io.mot import read_ground_truth
-
 from tests.conftest import DEMO_SEQ
 
 SIZE = (60, 150)  # w, h of the pasted people

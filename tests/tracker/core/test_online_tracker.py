@@ -3,9 +3,9 @@
 import dataclasses
 
 import numpy as np
+
 from siamtrack.association.geometry_scorer import GeometryScorer
 from siamtrack.tracker.core.online import OnlineTracker
-
 from tests.conftest import rules as _rules
 
 # the rules these tests were written against

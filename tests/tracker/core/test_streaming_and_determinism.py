@@ -4,11 +4,11 @@ import platform
 from pathlib import Path
 
 import numpy as np
+
 from siamtrack.association.geometry_scorer import GeometryScorer
 from siamtrack.tracker.app.allocator import keep_freed_memory
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.core.online import OnlineTracker
-
 from tests.conftest import DEMO_SEQ
 from tests.conftest import rules as _rules
 

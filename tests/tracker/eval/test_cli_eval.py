@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from siamtrack.tracker.app.cli import main
-
 from tests.conftest import DEMO_DATA, SHARED_MOT, needs_shared
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trackeval
+
 from siamtrack.tracker.eval.metrics import benchmark_of, combine, score_sequence
 from siamtrack.tracker.io.mot import read_ground_truth, write_results
-
 from tests.conftest import DEMO_DATA, SHARED_MOT, needs_shared
 
 

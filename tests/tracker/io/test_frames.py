@@ -3,9 +3,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.frames import open_frames
-
 from tests.conftest import DEMO_SEQ
 
 

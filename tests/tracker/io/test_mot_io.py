@@ -2,9 +2,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.mot import read_detections, read_ground_truth, read_results, read_seqinfo, write_results
-
 from tests.conftest import DEMO_SEQ
 
 

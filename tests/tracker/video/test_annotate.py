@@ -2,6 +2,7 @@
 
 import cv2
 import numpy as np
+
 from siamtrack.tracker.video.annotate import Annotator, id_tag, identity_colour, paste
 
 

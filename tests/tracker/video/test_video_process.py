@@ -5,13 +5,13 @@ import os
 
 import numpy as np
 import pytest
+
 from siamtrack.configs import default_config
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.app import track as track_video
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.app.cpus import calling_thread_on, split_cpus
 from siamtrack.tracker.video.process import VideoProcess, video_process_available
-
 from tests.conftest import DEMO_SEQ
 
 pytestmark = pytest.mark.skipif(not video_process_available(), reason="no memfd: the writer thread is used")

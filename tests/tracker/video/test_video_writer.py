@@ -6,10 +6,10 @@ import av
 import cv2
 import numpy as np
 import pytest
+
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.video.writer import VideoWriter, even_size, yuv_frame
-
 from tests.conftest import DEMO_SEQ
 
 
