@@ -137,10 +137,9 @@ def load(schema: type[T], defaults: Path, path: str | Path | None, overrides: ty
 
 def replaced(config: T, where: str, changes: dict[str, Any]) -> T:
     """A copy of a (sub)config with ``changes`` to its own fields, type-checked like a file's."""
-    fields = _fields(type(config))
-    for key, value in changes.items():
-        if key not in fields or dataclasses.is_dataclass(fields[key]):
-            raise ConfigError(f"{where}: unknown setting {key!r} (known: "
-                              f"{', '.join(k for k, v in fields.items() if not dataclasses.is_dataclass(v))})")
-        changes[key] = _checked(fields[key], value, where, key)
-    return dataclasses.replace(config, **changes)
+    fields = {k: v for k, v in _fields(type(config)).items() if not dataclasses.is_dataclass(v)}
+    unknown = [key for key in changes if key not in fields]
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(fields)})")
+    return dataclasses.replace(config, **{key: _checked(fields[key], value, where, key)
+                                          for key, value in changes.items()})

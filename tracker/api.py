@@ -64,7 +64,7 @@ class Tracker:
         base = config if isinstance(config, Config) else default_config() if config is None else load_config(config)
         if scorer is not None:
             base = dataclasses.replace(base, scorer=scorer)
-        self.config = dataclasses.replace(base, tracker=replaced(base.tracker, "Tracker", dict(rules))) if rules \
+        self.config = dataclasses.replace(base, tracker=replaced(base.tracker, "Tracker", rules)) if rules \
             else base
         if self.config.mode != "online":
             raise TrackerInputError(f"Tracker is the online, frame-by-frame tracker; mode {self.config.mode!r} is "

@@ -72,11 +72,16 @@ def calling_thread_on(cpus: frozenset[int] | None) -> Iterator[None]:
         run_on(frozenset(before))
 
 
+def helper_start(helpers: frozenset[int] | None) -> Callable[[], None] | None:
+    """The hook a helper thread runs first to move itself to ``helpers`` (None: stay anywhere)."""
+    return functools.partial(run_on, helpers) if helpers else None
+
+
 @contextlib.contextmanager
 def _placed(config: Config, pixel_work: bool) -> Iterator[Callable[[], None] | None]:
     tracker, helpers = run_cpus(config, pixel_work)
     with calling_thread_on(tracker):
-        yield functools.partial(run_on, helpers) if helpers else None
+        yield helper_start(helpers)
 
 
 def placement(config: Config) -> Callable[[bool], contextlib.AbstractContextManager[Callable[[], None] | None]]:

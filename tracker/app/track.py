@@ -35,7 +35,7 @@ from siamtrack.tracker.video.annotate import Annotator
 from siamtrack.tracker.video.process import VideoProcess, video_process_available
 from siamtrack.tracker.video.writer import VideoWriter, check_encoder_settings, even_size, scaled, video_format
 
-from .cpus import calling_thread_on, run_cpus, run_on
+from .cpus import calling_thread_on, helper_start, run_cpus, run_on
 
 
 @dataclass
@@ -181,7 +181,7 @@ def run_track(source: Path, config: Config, video_out: Path | None, mot_out: Pat
                 total=max_frames or frames.length, unit="frame", disable=not progress, file=sys.stderr,
                 desc="tracking", dynamic_ncols=True))))
             stack.enter_context(calling_thread_on(tracker_cpus))
-            reader = prefetched(frames, on_start=(lambda: run_on(helper_cpus)) if helper_cpus else None)
+            reader = prefetched(frames, on_start=helper_start(helper_cpus))
             result = run_frames(reader, source_dets, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
         if mot_out is not None:
             _sorted_results(rows_path, mot_out)

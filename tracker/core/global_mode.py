@@ -19,9 +19,9 @@ from siamtrack.configs import GlobalSettings, TrackRules
 from .online import Rows, Track
 
 
-def _as_tracks(dets: FrameDetections, gap: int, scorer: LinkScorer) -> TrackBatch:
+def _as_tracks(dets: FrameDetections, gap: int, appearance: list) -> TrackBatch:
+    """The frame's detections as one-detection tracks lost for ``gap`` frames."""
     n = len(dets)
-    appearance = [scorer.update_appearance(None, dets, k) for k in range(n)]
     return TrackBatch(ids=np.arange(n), last_boxes=dets.boxes, predicted_boxes=dets.boxes,
                       velocities=np.zeros((n, 4)), gaps=np.full(n, gap), hits=np.ones(n, int),
                       last_scores=dets.scores, appearance=appearance)
@@ -65,11 +65,12 @@ def track_global(per_frame: list[FrameDetections], scorer: LinkScorer, rules: Tr
         if len(dets) == 0:
             continue
         candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        appearance = [scorer.update_appearance(None, dets, j) for j in range(len(dets))]  # once, for every gap
         for gap in range(1, max_gap + 1):
             later = by_index.get(dets.frame + gap)
             if later is None or len(per_frame[later]) == 0:
                 continue
-            p = scorer.probability(_as_tracks(dets, gap, scorer), per_frame[later])
+            p = scorer.probability(_as_tracks(dets, gap, appearance), per_frame[later])
             src, dst = np.nonzero(p >= rules.min_link_probability)
             candidates.append((offsets[k] + src, offsets[later] + dst, p[src, dst], np.full(len(src), gap)))
         if not candidates:
