@@ -8,6 +8,7 @@ hits) and is paired with every detection of frame t, as a track lost for g frame
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,9 +67,10 @@ def describe_all(seq_dir: Path, dets: BoxTable, matcher: PatchMatcher) -> PatchD
 
 
 def load_sequence(seq_dir: Path, det_file: str, matcher: PatchMatcher | None, min_score: float,
-                  score_source: str = "auto") -> LabelledSequence:
+                  score_source: str = "auto",
+                  calibrations: Mapping[str, tuple[float, float]] | None = None) -> LabelledSequence:
     info = read_seqinfo(seq_dir)
-    prepared = prepare_detections(seq_dir / det_file, info.width, info.height, score_source).table
+    prepared = prepare_detections(seq_dir / det_file, info.width, info.height, score_source, calibrations).table
     keep = prepared.scores >= min_score
     table = BoxTable(prepared.frames[keep], prepared.ids[keep], prepared.boxes[keep], prepared.scores[keep],
                      prepared.classes[keep])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,13 +52,14 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def _collect(data_dir: Path, names: list[str], matcher: PatchMatcher | None, s: LinkerTrainConfig,
-             frame_range: tuple[float, float], seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             frame_range: tuple[float, float], seed: int,
+             calibrations: Mapping[str, tuple[float, float]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs, ys, gs = [], [], []
     for k, name in enumerate(names):
         seq_dir = data_dir / name
         if not (seq_dir / "gt" / "gt.txt").is_file():
             raise InputError(f"{seq_dir}: not a MOT sequence with gt/gt.txt")
-        seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score)
+        seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score, calibrations=calibrations)
         max_gap = max(1, int(round(s.max_gap_seconds * seq.frame_rate)))
         x, y, g = sample_pairs(seq, matcher, max_gap, s.frame_step, s.extra_gaps, s.memory,
                                frame_range, seed + k)
@@ -69,7 +71,10 @@ def _collect(data_dir: Path, names: list[str], matcher: PatchMatcher | None, s: 
 
 
 def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out: Path, s: LinkerTrainConfig,
-                        matcher_path: Path | None) -> dict:
+                        matcher_path: Path | None,
+                        calibrations: Mapping[str, tuple[float, float]] | None = None) -> dict:
+    """Train, report on ``val_seqs``, write ``out`` and ``out`` + ``.json``. ``calibrations``: the
+    detector-score fits to label with (default: the shipped ones)."""
     if s.features not in FEATURE_SETS:
         raise InputError(f"linker_training.features must be one of {', '.join(FEATURE_SETS)}")
     start = time.monotonic()
@@ -81,10 +86,10 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     names = [names[i] for i in keep]
     cut = 1 - s.holdout_fraction
     print("sampling training pairs", flush=True)
-    x_tr, y_tr, _ = _collect(data_dir, train_seqs, matcher, s, (0.0, cut), s.seed)
-    x_ho, y_ho, _ = _collect(data_dir, train_seqs, matcher, s, (cut, 1.0), s.seed + 100)
+    x_tr, y_tr, _ = _collect(data_dir, train_seqs, matcher, s, (0.0, cut), s.seed, calibrations)
+    x_ho, y_ho, _ = _collect(data_dir, train_seqs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
     print("sampling validation pairs", flush=True)
-    x_va, y_va, g_va = _collect(data_dir, val_seqs, matcher, s, (0.0, 1.0), s.seed + 200)
+    x_va, y_va, g_va = _collect(data_dir, val_seqs, matcher, s, (0.0, 1.0), s.seed + 200, calibrations)
     x_tr, x_ho, x_va = x_tr[:, keep], x_ho[:, keep], x_va[:, keep]
     params = {"objective": "binary:logistic", "eval_metric": ["logloss", "auc"], "max_depth": s.max_depth,
               "eta": s.learning_rate, "subsample": s.subsample, "colsample_bytree": s.colsample_bytree,

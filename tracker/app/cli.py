@@ -70,6 +70,17 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--max-frames", type=_positive_int, help="stop after this many frames")
     _add_config_flags(tr)
 
+    tu = sub.add_parser("tune", help="search the tracker rules for the best mean HOTA over labelled sequences; "
+                                     "write them as a config file")
+    tu.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det (and img1/)")
+    tu.add_argument("--seqs", help="comma-separated sequences to tune on (default: all in --data)")
+    tu.add_argument("--trials", type=_positive_int, default=40, help="settings tried (default: 40)")
+    tu.add_argument("--seed", type=int, default=0, help="seed of the search (same seed, same result)")
+    tu.add_argument("--out", type=Path, required=True, help="config file to write (YAML; give it to --config)")
+    tu.add_argument("--space", type=Path, help="search space file (default: configs/tune.yaml)")
+    tu.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    _add_config_flags(tu)
+
     de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
                                      "score both against its ground truth")
     de.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: runs/demo)")
@@ -143,6 +154,15 @@ def _cmd_track(args: argparse.Namespace) -> int:
     return 130 if summary.interrupted else 0
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from .tune import run_tune
+
+    config = _runtime_config(args)
+    run_tune(args.data, _names(args.seqs) if args.seqs else None, config, args.trials, args.seed, args.out,
+             args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -197,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     args = _build_parser().parse_args(argv)
     try:
-        commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "train-matcher": _cmd_train_matcher,
+        commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "tune": _cmd_tune,
+                    "train-matcher": _cmd_train_matcher,
                     "train-linker": _cmd_train_linker, "calibrate-scores": _cmd_calibrate_scores}
         return commands[args.command](args)
     except (InputError, ConfigError) as exc:

@@ -7,6 +7,7 @@ when it is read; a detector's already are probabilities.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,9 +39,11 @@ class PreparedDetections:
         return self.table.at(frame)
 
 
-def prepare_detections(path: Path, width: int, height: int, score_source: str) -> PreparedDetections:
+def prepare_detections(path: Path, width: int, height: int, score_source: str,
+                       calibrations: Mapping[str, tuple[float, float]] | None = None) -> PreparedDetections:
+    """``calibrations``: (slope, centre) per score family instead of the shipped ones."""
     table = read_detections(path)
-    scores = calibrate(table.scores, score_source)
+    scores = calibrate(table.scores, score_source, calibrations)
     boxes, keep = (clip_boxes(table.boxes, width, height) if width and height
                    else (table.boxes, np.ones(len(table), bool)))
     prepared = BoxTable(table.frames[keep], table.ids[keep], boxes[keep], scores[keep], table.classes[keep])

@@ -1,0 +1,215 @@
+"""The leave-one-sequence-out protocol: the figure every accuracy decision is taken by.
+
+    python -m benchmarks.generalization --data ../shared/data/mot --reid ../shared/data/reid \\
+        [--trials 20] [--peer-trials 12] [--folds TUD-Campus,...] [--out runs/protocol]
+
+For each of the five sequences with frames (a fold), everything learned or chosen sees only the
+other four: detector-score calibrations, the matcher, the linker (``fold_models.py``, cached by
+recipe), siamtrack's rules (``siamtrack tune``'s search, learned and geometry scorer apart) and
+each peer's detection threshold and lost-track buffer (the same search, ``peers.py``). The
+held-out sequence is then scored at its native frame rate and at 1/2 and 1/3 of it (frames
+dropped): 15 cells, every method on the same calibrated detections, TrackEval metrics.
+
+Writes ``<out>/folds/<SEQ>.json`` per fold (reused on a re-run with the same settings and
+models), ``benchmarks/results/generalization.json`` and ``<out>/report.md`` (the tables of
+BENCHMARKS.md §1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.fold_models import recipe_key, train_fold_models
+from benchmarks.peers import PEER_SPACE, PEER_START, PEERS, SEARCHED, run_peer
+from siamtrack.configs import Config, load_config
+from siamtrack.configs.training import load_training_config
+from siamtrack.tracker.app.runtime import tune_for_speed
+from siamtrack.tracker.app.search import search
+from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, perceive_all, tune, with_settings
+from siamtrack.tracker.core.perception import SequencePerception, perceive, replay
+from siamtrack.tracker.eval.metrics import score_sequence
+from siamtrack.tracker.eval.protocol import RATES, Fold, cells, folds
+from siamtrack.tracker.io.mot import write_results
+
+SEQUENCES = ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "MOT16-09", "MOT16-11-half"]
+METHODS = ("siamtrack", "siamtrack geometry", *PEERS)
+FIELDS = ("HOTA", "IDF1", "MOTA", "DetA", "AssA", "IDSW")
+RECIPE = Path(__file__).with_name("protocol.yaml")
+RESULTS = Path(__file__).with_name("results") / "generalization.json"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _score(rows, perception: SequencePerception, work: Path) -> dict:
+    name = perception.info.name
+    result = work / name / f"{name}.txt"
+    result.parent.mkdir(parents=True, exist_ok=True)
+    write_results(result, rows)
+    return score_sequence(perception.seq_dir.parent, name, result).summary()
+
+
+def _peer_mean(name: str, perceptions: list[SequencePerception], values: dict, work: Path) -> float:
+    return float(np.mean([_score(run_peer(name, p, values["min_score"], values["buffer_seconds"]), p,
+                                 work / name)["HOTA"] for p in perceptions]))
+
+
+def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
+    recipe = load_training_config(RECIPE)
+    models = train_fold_models(fold, args.data, args.reid, args.out / "models", recipe, log)
+    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
+    geometry = dataclasses.replace(base, scorer="geometry")
+    space = load_space(TUNE_SPACE, base)
+    key = recipe_key(str(models.matcher), str(models.linker), args.trials, args.peer_trials, args.seed,
+                     list(args.rates), TUNE_SPACE.read_text(), [dataclasses.astuple(p) for p in PEER_SPACE])
+    cached = args.out / "folds" / f"{fold.held_out}.json"
+    if cached.is_file() and json.loads(cached.read_text()).get("key") == key:
+        log(f"[{fold.held_out}] reusing {cached}")
+        return json.loads(cached.read_text())
+    start = time.monotonic()
+    work = args.out / "work" / fold.held_out
+    cal = models.calibrations
+    log(f"[{fold.held_out}] perceiving the training sequences")
+    train_learned = perceive_all(args.data, list(fold.train), learned, space.floor, cal)
+    train_geometry = perceive_all(args.data, list(fold.train), geometry, space.floor, cal)
+
+    chosen: dict[str, dict] = {}
+    tuned_configs: dict[str, Config] = {}
+    for method, config, perceptions in (("siamtrack", learned, train_learned),
+                                        ("siamtrack geometry", geometry, train_geometry)):
+        log(f"[{fold.held_out}] tuning {method} ({args.trials} trials)")
+        found = tune(perceptions, config, space, args.trials, args.seed)
+        tuned_configs[method] = found.config
+        chosen[method] = {"settings": found.search.best, "train_mean_hota": found.search.best_value,
+                          "start_mean_hota": found.search.start_value}
+    for name in SEARCHED:
+        log(f"[{fold.held_out}] tuning {name} ({args.peer_trials} trials)")
+        found = search(PEER_SPACE, lambda values, n=name: _peer_mean(n, train_geometry, values, work / "tune"),
+                       args.peer_trials, args.seed, PEER_START)
+        chosen[name] = {"settings": found.best, "train_mean_hota": found.best_value,
+                        "start_mean_hota": found.start_value}
+    chosen["BoT-SORT+CMC"] = {**chosen["BoT-SORT"], "note": "BoT-SORT's settings of this fold"}
+
+    results: dict[str, dict] = {}
+    for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
+        log(f"[{fold.held_out}] cell 1/{cell.rate}")
+        seq_dir = cell.data_dir / cell.sequence
+        held_learned = perceive(seq_dir, learned, space.floor, cal)
+        held_geometry = perceive(seq_dir, geometry, space.floor, cal)
+        out = work / f"rate{cell.rate}"
+        row = {"siamtrack": _score(replay(held_learned, tuned_configs["siamtrack"]), held_learned,
+                                   out / "siamtrack"),
+               "siamtrack geometry": _score(replay(held_geometry, tuned_configs["siamtrack geometry"]),
+                                            held_geometry, out / "geometry")}
+        for name in PEERS:
+            s = chosen[name]["settings"]
+            row[name] = _score(run_peer(name, held_geometry, s["min_score"], s["buffer_seconds"]), held_geometry,
+                               out / name)
+        results[str(cell.rate)] = {"sequence": cell.sequence, "frame_rate": held_geometry.info.frame_rate,
+                                   "frames": held_geometry.info.length, "methods": row}
+    record = {"key": key, "fold": models.record(), "chosen": chosen, "cells": results,
+              "minutes": (time.monotonic() - start) / 60}
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(record, indent=2, default=float))
+    return record
+
+
+def mean_rows(records: list[dict]) -> dict[str, dict[str, float]]:
+    """Each method's mean of each field over all cells."""
+    out = {}
+    for method in METHODS:
+        values = [r["cells"][rate]["methods"][method] for r in records for rate in r["cells"]]
+        out[method] = {f: float(np.mean([v[f] for v in values])) for f in FIELDS}
+    return out
+
+
+def report(records: list[dict], command: str, minutes: float) -> str:
+    lines = ["```bash", command, "```", "",
+             f"{sum(len(r['cells']) for r in records)} cells, run time {minutes:.0f} min on this machine.", ""]
+    means = mean_rows(records)
+    peers = [m for m in METHODS if not m.startswith("siamtrack")]
+    lines += ["**Mean over the cells**", "", "| method | " + " | ".join(FIELDS) + " |",
+              "|---|" + "---|" * len(FIELDS)]
+    for method in METHODS:
+        lines.append(f"| {method} | " + " | ".join(f"{means[method][f]:.1f}" for f in FIELDS) + " |")
+    best = {f: max(peers, key=lambda m, f=f: means[m][f]) for f in ("HOTA", "IDF1")}
+    lines += ["", f"Best peer: HOTA {best['HOTA']} {means[best['HOTA']]['HOTA']:.1f}, IDF1 {best['IDF1']} "
+              f"{means[best['IDF1']]['IDF1']:.1f}; siamtrack {means['siamtrack']['HOTA']:.1f} / "
+              f"{means['siamtrack']['IDF1']:.1f} (targets: +3 HOTA, +4 IDF1).", ""]
+    lines += ["**HOTA per cell** (sequence at 1/k of its frame rate)", "",
+              "| cell | " + " | ".join(METHODS) + " |", "|---|" + "---|" * len(METHODS)]
+    for r in records:
+        for rate, cell in r["cells"].items():
+            hota = {m: cell["methods"][m]["HOTA"] for m in METHODS}
+            top = max(hota[m] for m in peers)
+            lines.append(f"| {r['fold']['held_out']} 1/{rate} ({cell['frame_rate']:g} fps) | " + " | ".join(
+                (f"**{hota[m]:.1f}**" if hota[m] >= max(hota.values()) else f"{hota[m]:.1f}") for m in METHODS)
+                + f" |  <!-- best peer {top:.1f} -->")
+    lines += ["", "**Per cell, all fields**", ""]
+    for r in records:
+        for rate, cell in r["cells"].items():
+            lines += [f"{r['fold']['held_out']} at 1/{rate} ({cell['frame_rate']:g} fps, {cell['frames']} frames):",
+                      "", "| method | " + " | ".join(FIELDS) + " |", "|---|" + "---|" * len(FIELDS)]
+            for method in METHODS:
+                v = cell["methods"][method]
+                lines.append(f"| {method} | " + " | ".join(f"{v[f]:.1f}" if isinstance(v[f], float) else str(v[f])
+                                                           for f in FIELDS) + " |")
+            lines.append("")
+    lines += ["**What each fold chose** (on its four training sequences)", "",
+              "| held out | trained on | siamtrack rules | geometry rules | peers (min score, buffer s) |",
+              "|---|---|---|---|---|"]
+    for r in records:
+        c = r["chosen"]
+
+        def rules(s: dict) -> str:
+            return ", ".join(f"{k.split('.')[-1]} {v:.3g}" if isinstance(v, float) else f"{k.split('.')[-1]} {v}"
+                             for k, v in sorted(s.items()))
+
+        peers_text = "; ".join(f"{m} {c[m]['settings']['min_score']:.2f}/{c[m]['settings']['buffer_seconds']:.1f}"
+                               for m in SEARCHED)
+        fold = r["fold"]
+        lines.append(f"| {fold['held_out']} | {', '.join(fold['train'])} | {rules(c['siamtrack']['settings'])} | "
+                     f"{rules(c['siamtrack geometry']['settings'])} | {peers_text} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="the five MOT sequences with frames")
+    parser.add_argument("--reid", type=Path, help="re-ID crop sets named in protocol.yaml's matcher recipe")
+    parser.add_argument("--out", type=Path, default=Path("runs/protocol"))
+    parser.add_argument("--folds", help="comma-separated held-out sequences (default: all five)")
+    parser.add_argument("--trials", type=int, default=20, help="siamtrack tune trials per fold and scorer")
+    parser.add_argument("--peer-trials", type=int, default=12, help="search trials per fold and peer")
+    parser.add_argument("--rates", default=",".join(map(str, RATES)), help="frame-rate divisors of the cells")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", type=Path, help="runtime config to start each fold's search from")
+    args = parser.parse_args(argv)
+    args.rates = [int(r) for r in args.rates.split(",")]
+    tune_for_speed(1)
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    base = load_config(args.config)
+    start = time.monotonic()
+    wanted = args.folds.split(",") if args.folds else SEQUENCES
+    records = [run_fold(f, args, base) for f in folds(SEQUENCES) if f.held_out in wanted]
+    minutes = (time.monotonic() - start) / 60
+    command = "python -m benchmarks.generalization " + " ".join(sys.argv[1:] if argv is None else argv)
+    RESULTS.write_text(json.dumps({"command": command, "minutes": minutes, "folds": records}, indent=2, default=float))
+    text = report(records, command, minutes)
+    (args.out / "report.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
