@@ -64,7 +64,7 @@ def _peer_mean(name: str, perceptions: list[SequencePerception], values: dict, w
 
 def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
     recipe = load_training_config(RECIPE)
-    models = train_fold_models(fold, args.data, args.reid, args.out / "models", recipe, log)
+    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
     learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     geometry = dataclasses.replace(base, scorer="geometry")
     space = load_space(TUNE_SPACE, base)
@@ -115,7 +115,8 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
                                out / name)
         results[str(cell.rate)] = {"sequence": cell.sequence, "frame_rate": held_geometry.info.frame_rate,
                                    "frames": held_geometry.info.length, "methods": row}
-    record = {"key": key, "fold": models.record(), "chosen": chosen, "cells": results,
+    tuned_on = sorted({p.info.name for p in train_learned + train_geometry})
+    record = {"key": key, "fold": {**models.record(), "rules_tuned_on": tuned_on}, "chosen": chosen, "cells": results,
               "minutes": (time.monotonic() - start) / 60}
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(record, indent=2, default=float))
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the five MOT sequences with frames")
     parser.add_argument("--reid", type=Path, help="re-ID crop sets named in protocol.yaml's matcher recipe")
     parser.add_argument("--out", type=Path, default=Path("runs/protocol"))
+    parser.add_argument("--models", type=Path, help="model cache (default: <out>/models)")
     parser.add_argument("--folds", help="comma-separated held-out sequences (default: all five)")
     parser.add_argument("--trials", type=int, default=20, help="siamtrack tune trials per fold and scorer")
     parser.add_argument("--peer-trials", type=int, default=12, help="search trials per fold and peer")

@@ -31,6 +31,7 @@ class TrackRules:
     interpolate_gaps: bool
     max_interpolation_seconds: float
     cascade: bool
+    time_aware_motion: bool  # Kalman noise per second, not per frame (tracker/core/kalman.py)
 
     def max_gap_frames(self, frame_rate: float) -> int:
         return max(1, int(round(self.max_gap_seconds * frame_rate)))

@@ -79,7 +79,7 @@ def load_sequence(seq_dir: Path, det_file: str, matcher: PatchMatcher | None, mi
     return LabelledSequence(info.name, info.frame_rate, table, labels, descriptors)
 
 
-def _kalman_states(seq: LabelledSequence) -> tuple[np.ndarray, np.ndarray]:
+def _kalman_states(seq: LabelledSequence, time_aware: bool) -> tuple[np.ndarray, np.ndarray]:
     """Velocity after each labelled detection's update, and the identity's hit count there."""
     velocity = np.zeros((len(seq.labels), 4))
     hits = np.zeros(len(seq.labels), dtype=int)
@@ -89,7 +89,7 @@ def _kalman_states(seq: LabelledSequence) -> tuple[np.ndarray, np.ndarray]:
         last_frame = 0
         for k, r in enumerate(rows):
             if kalman is None:
-                kalman = BoxKalman(seq.dets.boxes[r])
+                kalman = BoxKalman(seq.dets.boxes[r], frame_rate=seq.frame_rate if time_aware else None)
             else:
                 for _ in range(seq.dets.frames[r] - last_frame):
                     kalman.predict()
@@ -102,10 +102,10 @@ def _kalman_states(seq: LabelledSequence) -> tuple[np.ndarray, np.ndarray]:
 
 def sample_pairs(seq: LabelledSequence, matcher: PatchMatcher | None, max_gap: int, frame_step: int = 2,
                  extra_gaps: int = 2, memory: int = 4, frame_range: tuple[float, float] = (0.0, 1.0),
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 seed: int = 0, time_aware_motion: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features (P, K), labels (P,), gaps (P,)) for frames in ``frame_range`` of the sequence."""
     rng = np.random.default_rng(seed)
-    velocity, hits = _kalman_states(seq)
+    velocity, hits = _kalman_states(seq, time_aware_motion)
     frames = seq.dets.frames
     last = int(frames.max()) if len(frames) else 0
     lo, hi = int(frame_range[0] * last) + 1, int(frame_range[1] * last)

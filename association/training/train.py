@@ -35,6 +35,7 @@ class LinkerTrainConfig:
     frame_step: int
     extra_gaps: int
     memory: int
+    time_aware_motion: bool  # the Kalman filter's noise in seconds (as tracker.time_aware_motion)
     holdout_fraction: float
     rounds: int
     early_stopping: int
@@ -62,7 +63,7 @@ def _collect(data_dir: Path, names: list[str], matcher: PatchMatcher | None, s: 
         seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score, calibrations=calibrations)
         max_gap = max(1, int(round(s.max_gap_seconds * seq.frame_rate)))
         x, y, g = sample_pairs(seq, matcher, max_gap, s.frame_step, s.extra_gaps, s.memory,
-                               frame_range, seed + k)
+                               frame_range, seed + k, s.time_aware_motion)
         xs.append(x)
         ys.append(y)
         gs.append(g)

@@ -3,6 +3,12 @@
 State: centre x, centre y, width, height and their velocities per frame. Noise scales with
 the height so that a far (small) person and a near (large) one get the same relative trust.
 
+Time-aware (``frame_rate`` given): the noise is that of one motion model in seconds, written per
+frame of a 30 fps video (``REFERENCE_RATE``) and converted to the real frame interval, so a
+person walking for one second is predicted alike at 30, 10 or 5 fps. At 30 fps it is the
+per-frame model exactly; without ``frame_rate`` the noise is per frame whatever the rate (the
+model the shipped linker was trained with).
+
 ``KalmanBank`` filters all live tracks at once as arrays (one predict per frame, one batched
 update for the matched rows): per-track numpy calls cost more than the maths at tracker sizes.
 ``BoxKalman`` is the one-box view of the same filter for code that follows a single chain.
@@ -13,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 _DIM = 4
+REFERENCE_RATE = 30.0  # frame rate the per-frame noise figures are written for
 
 
 def _to_measurement(boxes: np.ndarray) -> np.ndarray:
@@ -24,8 +31,14 @@ def _to_measurement(boxes: np.ndarray) -> np.ndarray:
 class KalmanBank:
     """Motion states of many tracks, one row each. ``*_std`` are fractions of the box height."""
 
-    def __init__(self, pos_std: float = 1 / 20, vel_std: float = 1 / 160, meas_std: float = 1 / 20):
-        self.pos_std, self.vel_std, self.meas_std = pos_std, vel_std, meas_std
+    def __init__(self, pos_std: float = 1 / 20, vel_std: float = 1 / 160, meas_std: float = 1 / 20,
+                 frame_rate: float | None = None):
+        # one real frame lasts `scale` reference frames: position noise grows with time, velocity
+        # noise with time and with the velocity unit (per real frame), initial velocity with the unit
+        scale = 1.0 if frame_rate is None else REFERENCE_RATE / float(frame_rate)
+        self.frame_rate = frame_rate
+        self.pos_std, self.meas_std = pos_std * scale**0.5, meas_std
+        self.vel_std, self._init_vel_std = vel_std * scale**1.5, 10 * vel_std * scale
         self.mean = np.zeros((0, 2 * _DIM))
         self.cov = np.zeros((0, 2 * _DIM, 2 * _DIM))
 
@@ -39,7 +52,7 @@ class KalmanBank:
             return
         h = z[:, 3:4]
         std = np.concatenate([np.repeat(2 * self.pos_std * h, _DIM, axis=1),
-                              np.repeat(10 * self.vel_std * h, _DIM, axis=1)], axis=1)
+                              np.repeat(self._init_vel_std * h, _DIM, axis=1)], axis=1)
         cov = np.zeros((len(z), 2 * _DIM, 2 * _DIM))
         cov[:, np.arange(2 * _DIM), np.arange(2 * _DIM)] = std**2
         self.mean = np.concatenate([self.mean, np.concatenate([z, np.zeros_like(z)], axis=1)])
@@ -90,13 +103,17 @@ class KalmanBank:
         v = self.mean[:, _DIM:]
         return np.concatenate([v[:, :2] - v[:, 2:] / 2.0, v[:, 2:]], axis=1)
 
+    def position_std(self) -> np.ndarray:
+        """(T, 2) standard deviation of the predicted centre, in pixels."""
+        return np.sqrt(self.cov[:, [0, 1], [0, 1]])
+
 
 class BoxKalman:
     """One track's motion state: a bank of one row."""
 
     def __init__(self, box: np.ndarray, pos_std: float = 1 / 20, vel_std: float = 1 / 160,
-                 meas_std: float = 1 / 20):
-        self._bank = KalmanBank(pos_std, vel_std, meas_std)
+                 meas_std: float = 1 / 20, frame_rate: float | None = None):
+        self._bank = KalmanBank(pos_std, vel_std, meas_std, frame_rate)
         self._bank.add(box)
 
     def predict(self) -> None:
@@ -110,3 +127,6 @@ class BoxKalman:
 
     def velocity(self) -> np.ndarray:
         return self._bank.velocities()[0]
+
+    def position_std(self) -> np.ndarray:
+        return self._bank.position_std()[0]

@@ -91,7 +91,8 @@ class OnlineTracker:
         self.max_interpolation = rules.max_interpolation_frames(frame_rate)
         self._drain_after = 256  # history entries kept per live track before writing them out
         self._live: list[Track] = []
-        self._motion = KalmanBank()  # row k is the motion state of self._live[k]
+        # row k is the motion state of self._live[k]
+        self._motion = KalmanBank(frame_rate=frame_rate if rules.time_aware_motion else None)
         self._finished: list[Track] = []
         self._next_serial = 1
         self._next_id = 1

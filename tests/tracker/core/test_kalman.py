@@ -50,3 +50,37 @@ def test_sizes_never_collapse_below_one_pixel():
     for _ in range(20):
         kalman.predict()
     assert kalman.box()[2] >= 1.0 and kalman.box()[3] >= 1.0
+
+
+def _walk_then_predict(fps: int, time_aware: bool, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A person walking at (60, -20) px/s, seen for 2 s at ``fps``, then predicted 1 s ahead:
+    (predicted top-left corner, its std in px, velocity in px/s)."""
+    rng = np.random.default_rng(0)
+    speed = np.array([60.0, -20.0, 0.0, 0.0])
+    start = np.array([100.0, 200.0, 40.0, 100.0])
+    kalman = BoxKalman(start, frame_rate=fps if time_aware else None)
+    for k in range(1, 2 * fps + 1):
+        kalman.predict()
+        kalman.update(start + speed * k / fps + np.r_[rng.normal(0, noise, 2), 0, 0])
+    for _ in range(fps):
+        kalman.predict()
+    return kalman.box()[:2], kalman.position_std(), kalman.velocity()[:2] * fps
+
+
+def test_time_aware_motion_predicts_the_same_positions_in_seconds_at_30_10_and_5_fps():
+    truth = np.array([100.0 + 60 * 3, 200.0 - 20 * 3])
+    exact = {fps: _walk_then_predict(fps, True, noise=0.0) for fps in (30, 10, 5)}
+    for box, _, velocity in exact.values():
+        assert np.allclose(box, truth, atol=1.0) and np.allclose(velocity, [60, -20], atol=0.5)
+    noisy = {fps: _walk_then_predict(fps, True, noise=2.0) for fps in (30, 10, 5)}
+    boxes, stds = np.array([b for b, _, _ in noisy.values()]), np.array([s for _, s, _ in noisy.values()])
+    assert np.ptp(boxes, axis=0).max() < 4.0  # the same place a second later, whatever the rate
+    assert np.ptp(stds) / stds.mean() < 0.05  # and the same uncertainty about it
+    # a per-frame model is 5x surer of itself at 5 fps than at 30 after the same second
+    per_frame = [_walk_then_predict(fps, False, noise=2.0)[1][0] for fps in (30, 5)]
+    assert per_frame[0] > 4 * per_frame[1]
+
+
+def test_time_aware_motion_at_30_fps_is_the_per_frame_model():
+    a, b = _walk_then_predict(30, True, noise=2.0), _walk_then_predict(30, False, noise=2.0)
+    assert all(np.allclose(x, y) for x, y in zip(a, b, strict=True))
