@@ -41,6 +41,19 @@ def _data_fingerprint(data_dir: Path, names: list[str]) -> str:
     return digest.hexdigest()
 
 
+# Options added to a recipe after models were cached, at the value that trains what was trained
+# before them: left out of the key, so adding an option does not void the cache.
+NEUTRAL = {"rate_steps": [1], "time_aware_motion": False}
+
+
+def _effective(recipe: dict) -> dict:
+    return {k: v for k, v in recipe.items() if not (k in NEUTRAL and v == NEUTRAL[k])}
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def recipe_key(*parts: object) -> str:
     """A short, stable hash of JSON-able parts (recipes, names, fingerprints)."""
     text = json.dumps(parts, sort_keys=True, default=str)
@@ -53,6 +66,11 @@ class FoldModels:
     calibrations: dict[str, tuple[float, float]]
     matcher: Path
     linker: Path
+
+    def train_minutes(self) -> float:
+        """How long the matcher and linker took to train (as their JSON files say)."""
+        return sum(float(json.loads(Path(f"{p}.json").read_text()).get("train_minutes", 0.0))
+                   for p in (self.matcher, self.linker))
 
     def record(self) -> dict:
         """What each learned part saw (read back from the models' own JSON files)."""
@@ -85,7 +103,7 @@ def train_fold_models(fold: Fold, data_dir: Path, reid_dir: Path | None, cache_d
     data_id = _data_fingerprint(data_dir, train)
     calibrations = fold_calibrations(data_dir, fold)
 
-    matcher_recipe = dataclasses.asdict(recipe.matcher_training)
+    matcher_recipe = _effective(dataclasses.asdict(recipe.matcher_training))
     matcher_key = recipe_key("matcher", matcher_recipe, train, data_id)
     matcher_path = cache_dir / "matchers" / f"{matcher_key}.pt"
     if not matcher_path.is_file() or not Path(f"{matcher_path}.json").is_file():
@@ -95,7 +113,7 @@ def train_fold_models(fold: Fold, data_dir: Path, reid_dir: Path | None, cache_d
                      progress=False)
     fingerprint = PatchMatcher.load(matcher_path).fingerprint
 
-    linker_recipe = dataclasses.asdict(recipe.linker_training)
+    linker_recipe = _effective(dataclasses.asdict(recipe.linker_training))
     linker_key = recipe_key("linker", linker_recipe, train, data_id, fingerprint, calibrations)
     linker_path = cache_dir / "linkers" / f"{linker_key}.ubj"
     if not linker_path.is_file() or not Path(f"{linker_path}.json").is_file():

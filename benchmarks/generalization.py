@@ -26,17 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.fold_models import recipe_key, train_fold_models
+from benchmarks.fold_models import file_digest, recipe_key, train_fold_models
 from benchmarks.peers import PEER_SPACE, PEER_START, PEERS, SEARCHED, run_peer
 from siamtrack.configs import Config, load_config
 from siamtrack.configs.training import load_training_config
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.search import search
-from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, perceive_all, tune, with_settings
+from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, tune, with_settings
 from siamtrack.tracker.core.perception import SequencePerception, perceive, replay
 from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.eval.protocol import RATES, Fold, cells, folds
 from siamtrack.tracker.io.mot import write_results
+from siamtrack.tracker.io.subsample import subsample_sequence
 
 SEQUENCES = ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "MOT16-09", "MOT16-11-half"]
 METHODS = ("siamtrack", "siamtrack geometry", *PEERS)
@@ -62,64 +63,104 @@ def _peer_mean(name: str, perceptions: list[SequencePerception], values: dict, w
                                  work / name)["HOTA"] for p in perceptions]))
 
 
-def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
-    recipe = load_training_config(RECIPE)
-    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
-    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
-    geometry = dataclasses.replace(base, scorer="geometry")
-    space = load_space(TUNE_SPACE, base)
-    key = recipe_key(str(models.matcher), str(models.linker), args.trials, args.peer_trials, args.seed,
-                     list(args.rates), TUNE_SPACE.read_text(), [dataclasses.astuple(p) for p in PEER_SPACE])
-    cached = args.out / "folds" / f"{fold.held_out}.json"
-    if cached.is_file() and json.loads(cached.read_text()).get("key") == key:
-        log(f"[{fold.held_out}] reusing {cached}")
-        return json.loads(cached.read_text())
-    start = time.monotonic()
-    work = args.out / "work" / fold.held_out
-    cal = models.calibrations
-    log(f"[{fold.held_out}] perceiving the training sequences")
-    train_learned = perceive_all(args.data, list(fold.train), learned, space.floor, cal)
-    train_geometry = perceive_all(args.data, list(fold.train), geometry, space.floor, cal)
+def training_copies(fold: Fold, data_dir: Path, rates: list[int], work: Path) -> list[Path]:
+    """The fold's training sequences at each of ``rates`` (1: as they are): what its rules are tuned on."""
+    return [data_dir / name if k == 1 else subsample_sequence(data_dir / name, k, work)
+            for name in fold.train for k in rates]
 
-    chosen: dict[str, dict] = {}
-    tuned_configs: dict[str, Config] = {}
-    for method, config, perceptions in (("siamtrack", learned, train_learned),
-                                        ("siamtrack geometry", geometry, train_geometry)):
-        log(f"[{fold.held_out}] tuning {method} ({args.trials} trials)")
-        found = tune(perceptions, config, space, args.trials, args.seed)
-        tuned_configs[method] = found.config
-        chosen[method] = {"settings": found.search.best, "train_mean_hota": found.search.best_value,
-                          "start_mean_hota": found.search.start_value}
+
+def _cached(path: Path, key: str, compute) -> dict:
+    """``compute()``'s record, or the one stored at ``path`` under the same key."""
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        if stored.get("key") == key:
+            log(f"reusing {path}")
+            return stored
+    start = time.monotonic()
+    record = {"key": key, **compute()}
+    record["minutes"] = (time.monotonic() - start) / 60
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, default=float))
+    return record
+
+
+def _tune_siamtrack(config: Config, perceptions: list[SequencePerception], space, args) -> tuple[dict, Config]:
+    found = tune(perceptions, config, space, args.trials, args.seed)
+    return ({"settings": found.search.best, "train_mean_hota": found.search.best_value,
+             "start_mean_hota": found.search.start_value}, found.config)
+
+
+def _reference_part(fold: Fold, args, base: Config, cal: dict, space, work: Path) -> dict:
+    """siamtrack's geometry scorer and the peers: chosen and scored without any learned model."""
+    geometry = dataclasses.replace(base, scorer="geometry")
+    log(f"[{fold.held_out}] geometry and peers: perceiving")
+    train = [perceive(d, geometry, space.floor, cal) for d in training_copies(fold, args.data, args.tune_rates,
+                                                                               work / "train")]
+    log(f"[{fold.held_out}] tuning siamtrack geometry ({args.trials} trials)")
+    chosen, tuned = {}, {}
+    chosen["siamtrack geometry"], tuned["siamtrack geometry"] = _tune_siamtrack(geometry, train, space, args)
     for name in SEARCHED:
         log(f"[{fold.held_out}] tuning {name} ({args.peer_trials} trials)")
-        found = search(PEER_SPACE, lambda values, n=name: _peer_mean(n, train_geometry, values, work / "tune"),
+        found = search(PEER_SPACE, lambda values, n=name: _peer_mean(n, train, values, work / "tune"),
                        args.peer_trials, args.seed, PEER_START)
         chosen[name] = {"settings": found.best, "train_mean_hota": found.best_value,
                         "start_mean_hota": found.start_value}
     chosen["BoT-SORT+CMC"] = {**chosen["BoT-SORT"], "note": "BoT-SORT's settings of this fold"}
-
-    results: dict[str, dict] = {}
+    results = {}
     for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
-        log(f"[{fold.held_out}] cell 1/{cell.rate}")
-        seq_dir = cell.data_dir / cell.sequence
-        held_learned = perceive(seq_dir, learned, space.floor, cal)
-        held_geometry = perceive(seq_dir, geometry, space.floor, cal)
+        log(f"[{fold.held_out}] geometry and peers: cell 1/{cell.rate}")
+        held = perceive(cell.data_dir / cell.sequence, geometry, space.floor, cal)
         out = work / f"rate{cell.rate}"
-        row = {"siamtrack": _score(replay(held_learned, tuned_configs["siamtrack"]), held_learned,
-                                   out / "siamtrack"),
-               "siamtrack geometry": _score(replay(held_geometry, tuned_configs["siamtrack geometry"]),
-                                            held_geometry, out / "geometry")}
+        row = {"siamtrack geometry": _score(replay(held, tuned["siamtrack geometry"]), held, out / "geometry")}
         for name in PEERS:
             s = chosen[name]["settings"]
-            row[name] = _score(run_peer(name, held_geometry, s["min_score"], s["buffer_seconds"]), held_geometry,
-                               out / name)
-        results[str(cell.rate)] = {"sequence": cell.sequence, "frame_rate": held_geometry.info.frame_rate,
-                                   "frames": held_geometry.info.length, "methods": row}
-    tuned_on = sorted({p.info.name for p in train_learned + train_geometry})
-    record = {"key": key, "fold": {**models.record(), "rules_tuned_on": tuned_on}, "chosen": chosen, "cells": results,
-              "minutes": (time.monotonic() - start) / 60}
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps(record, indent=2, default=float))
+            row[name] = _score(run_peer(name, held, s["min_score"], s["buffer_seconds"]), held, out / name)
+        results[str(cell.rate)] = {"sequence": cell.sequence, "frame_rate": held.info.frame_rate,
+                                   "frames": held.info.length, "methods": row}
+    return {"chosen": chosen, "cells": results,
+            "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
+
+
+def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Path) -> dict:
+    log(f"[{fold.held_out}] siamtrack: perceiving")
+    train = [perceive(d, learned, space.floor, cal) for d in training_copies(fold, args.data, args.tune_rates,
+                                                                              work / "train")]
+    log(f"[{fold.held_out}] tuning siamtrack ({args.trials} trials)")
+    chosen, tuned = _tune_siamtrack(learned, train, space, args)
+    results = {}
+    for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
+        held = perceive(cell.data_dir / cell.sequence, learned, space.floor, cal)
+        results[str(cell.rate)] = _score(replay(held, tuned), held, work / f"rate{cell.rate}" / "siamtrack")
+    return {"chosen": chosen, "cells": results,
+            "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
+
+
+def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
+    start = time.monotonic()
+    recipe = load_training_config(args.recipe, args.recipe_set)
+    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
+    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
+    space = load_space(TUNE_SPACE, base)
+    cal = models.calibrations
+    common = [args.trials, args.seed, list(args.rates), list(args.tune_rates), TUNE_SPACE.read_text(),
+              dataclasses.asdict(base), cal]
+    work = args.out / "work" / fold.held_out
+    folds_dir = args.out / "folds"
+    reference = _cached(folds_dir / f"{fold.held_out}.reference.json",
+                        recipe_key("reference", *common, args.peer_trials,
+                                   [dataclasses.astuple(p) for p in PEER_SPACE]),
+                        lambda: _reference_part(fold, args, base, cal, space, work))
+    siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",
+                        recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker)),
+                        lambda: _learned_part(fold, args, learned, cal, space, work / (args.name or "siamtrack")))
+    cells_out = {}
+    for rate, cell in reference["cells"].items():
+        cells_out[rate] = {**cell, "methods": {"siamtrack": siamtrack["cells"][rate], **cell["methods"]}}
+    record = {"fold": {**models.record(), "rules_tuned_on": sorted(set(reference["tuned_on"] + siamtrack["tuned_on"]))},
+              "chosen": {"siamtrack": siamtrack["chosen"], **reference["chosen"]}, "cells": cells_out,
+              "minutes": (time.monotonic() - start) / 60,
+              "compute_minutes": {"reference": reference["minutes"], "siamtrack": siamtrack["minutes"],
+                                  "models": models.train_minutes()}}
     return record
 
 
@@ -133,8 +174,11 @@ def mean_rows(records: list[dict]) -> dict[str, dict[str, float]]:
 
 
 def report(records: list[dict], command: str, minutes: float) -> str:
+    compute = {part: sum(r["compute_minutes"][part] for r in records) for part in ("models", "reference", "siamtrack")}
     lines = ["```bash", command, "```", "",
-             f"{sum(len(r['cells']) for r in records)} cells, run time {minutes:.0f} min on this machine.", ""]
+             f"{sum(len(r['cells']) for r in records)} cells. Compute from scratch on this machine, summed over the "
+             f"folds: models {compute['models']:.0f} min, geometry and peers {compute['reference']:.0f} min, "
+             f"siamtrack {compute['siamtrack']:.0f} min (this invocation: {minutes:.0f} min, the rest cached).", ""]
     means = mean_rows(records)
     peers = [m for m in METHODS if not m.startswith("siamtrack")]
     lines += ["**Mean over the cells**", "", "| method | " + " | ".join(FIELDS) + " |",
@@ -192,21 +236,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=20, help="siamtrack tune trials per fold and scorer")
     parser.add_argument("--peer-trials", type=int, default=12, help="search trials per fold and peer")
     parser.add_argument("--rates", default=",".join(map(str, RATES)), help="frame-rate divisors of the cells")
+    parser.add_argument("--tune-rates", default="1", help="frame-rate divisors of the training copies the rules "
+                                                          "are tuned on (e.g. 1,2,3)")
+    parser.add_argument("--recipe", type=Path, default=RECIPE, help="training recipe (overrides of training.yaml)")
+    parser.add_argument("--recipe-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one recipe setting, e.g. linker_training.rate_steps=[1,2,3] (repeatable)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one runtime setting of the config the searches start from (repeatable)")
+    parser.add_argument("--name", help="results go to benchmarks/results/generalization-<name>.json")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", type=Path, help="runtime config to start each fold's search from")
     args = parser.parse_args(argv)
     args.rates = [int(r) for r in args.rates.split(",")]
+    args.tune_rates = [int(r) for r in args.tune_rates.split(",")]
     tune_for_speed(1)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    base = load_config(args.config)
+    base = load_config(args.config, args.overrides)
     start = time.monotonic()
     wanted = args.folds.split(",") if args.folds else SEQUENCES
     records = [run_fold(f, args, base) for f in folds(SEQUENCES) if f.held_out in wanted]
     minutes = (time.monotonic() - start) / 60
     command = "python -m benchmarks.generalization " + " ".join(sys.argv[1:] if argv is None else argv)
-    RESULTS.write_text(json.dumps({"command": command, "minutes": minutes, "folds": records}, indent=2, default=float))
+    results = RESULTS if not args.name else RESULTS.with_name(f"generalization-{args.name}.json")
+    results.write_text(json.dumps({"command": command, "minutes": minutes, "folds": records}, indent=2, default=float))
     text = report(records, command, minutes)
     (args.out / "report.md").write_text(text)
     print(text)

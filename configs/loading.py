@@ -81,6 +81,9 @@ def _checked(annotation: Any, value: Any, where: str, name: str) -> Any:
         ok, wanted = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
     elif kind is str:
         ok, wanted = isinstance(value, str), "a string"
+    elif typing.get_origin(kind) is list and typing.get_args(kind) == (int,):
+        ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        wanted = "a list of whole numbers"
     elif typing.get_origin(kind) is list:
         ok, wanted = isinstance(value, list) and all(isinstance(v, str) for v in value), "a list of names"
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -14,6 +15,7 @@ import xgboost as xgb
 from siamtrack.siamese_cnn import InputError, PatchMatcher
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.training.pair_metrics import roc_auc
+from siamtrack.tracker.io.subsample import subsample_sequence
 
 from ..context import CONTEXT_FEATURES
 from ..learned_scorer import all_feature_names
@@ -33,6 +35,7 @@ class LinkerTrainConfig:
     features: str  # both | context | appearance
     max_gap_seconds: float
     frame_step: int
+    rate_steps: list[int]  # each training sequence also at 1/k of its frame rate, k in this list ([1]: native only)
     extra_gaps: int
     memory: int
     time_aware_motion: bool  # the Kalman filter's noise in seconds (as tracker.time_aware_motion)
@@ -52,14 +55,23 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def _collect(data_dir: Path, names: list[str], matcher: PatchMatcher | None, s: LinkerTrainConfig,
-             frame_range: tuple[float, float], seed: int,
-             calibrations: Mapping[str, tuple[float, float]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xs, ys, gs = [], [], []
-    for k, name in enumerate(names):
+def _copies(data_dir: Path, names: list[str], steps: list[int], work: Path) -> list[Path]:
+    """The sequences, and each at 1/k of its frame rate for every k > 1 in ``steps`` (frames linked)."""
+    out = []
+    for name in names:
         seq_dir = data_dir / name
         if not (seq_dir / "gt" / "gt.txt").is_file():
             raise InputError(f"{seq_dir}: not a MOT sequence with gt/gt.txt")
+        out += [seq_dir if k == 1 else subsample_sequence(seq_dir, k, work) for k in steps]
+    return out
+
+
+def _collect(seq_dirs: list[Path], matcher: PatchMatcher | None, s: LinkerTrainConfig,
+             frame_range: tuple[float, float], seed: int,
+             calibrations: Mapping[str, tuple[float, float]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, gs = [], [], []
+    for k, seq_dir in enumerate(seq_dirs):
+        name = seq_dir.name
         seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score, calibrations=calibrations)
         max_gap = max(1, int(round(s.max_gap_seconds * seq.frame_rate)))
         x, y, g = sample_pairs(seq, matcher, max_gap, s.frame_step, s.extra_gaps, s.memory,
@@ -86,11 +98,16 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
         keep = [i for i in keep if names[i] not in CONTEXT_FEATURES] + [names.index("gap_frames")]
     names = [names[i] for i in keep]
     cut = 1 - s.holdout_fraction
-    print("sampling training pairs", flush=True)
-    x_tr, y_tr, _ = _collect(data_dir, train_seqs, matcher, s, (0.0, cut), s.seed, calibrations)
-    x_ho, y_ho, _ = _collect(data_dir, train_seqs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
+    if not s.rate_steps or min(s.rate_steps) < 1:
+        raise InputError("linker_training.rate_steps must list frame-rate divisors of 1 or more, e.g. [1, 2, 3]")
+    with tempfile.TemporaryDirectory(prefix="siamtrack-linker-") as work:
+        train_dirs = _copies(data_dir, train_seqs, s.rate_steps, Path(work))
+        print("sampling training pairs", flush=True)
+        x_tr, y_tr, _ = _collect(train_dirs, matcher, s, (0.0, cut), s.seed, calibrations)
+        x_ho, y_ho, _ = _collect(train_dirs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
     print("sampling validation pairs", flush=True)
-    x_va, y_va, g_va = _collect(data_dir, val_seqs, matcher, s, (0.0, 1.0), s.seed + 200, calibrations)
+    val_dirs = _copies(data_dir, val_seqs, [1], Path())
+    x_va, y_va, g_va = _collect(val_dirs, matcher, s, (0.0, 1.0), s.seed + 200, calibrations)
     x_tr, x_ho, x_va = x_tr[:, keep], x_ho[:, keep], x_va[:, keep]
     params = {"objective": "binary:logistic", "eval_metric": ["logloss", "auc"], "max_depth": s.max_depth,
               "eta": s.learning_rate, "subsample": s.subsample, "colsample_bytree": s.colsample_bytree,
