@@ -80,7 +80,10 @@ class FoldModels:
                 "calibration_train": list(self.fold.train),
                 "calibrations": {k: list(v) for k, v in self.calibrations.items()},
                 "matcher": str(self.matcher), "matcher_train": matcher_info["train_seqs"],
-                "linker": str(self.linker), "linker_train": linker_info["train_seqs"]}
+                "linker": str(self.linker), "linker_train": linker_info["train_seqs"],
+                # reported on the held-out sequence, never used to choose anything
+                "held_out_pair_auc": {k: v["auc"] for k, v in matcher_info["validation"].items()},
+                "held_out_linker_auc": linker_info["validation"]["auc"]}
 
 
 def fold_calibrations(data_dir: Path, fold: Fold) -> dict[str, tuple[float, float]]:

@@ -189,6 +189,19 @@ def report(records: list[dict], command: str, minutes: float) -> str:
     lines += ["", f"Best peer: HOTA {best['HOTA']} {means[best['HOTA']]['HOTA']:.1f}, IDF1 {best['IDF1']} "
               f"{means[best['IDF1']]['IDF1']:.1f}; siamtrack {means['siamtrack']['HOTA']:.1f} / "
               f"{means['siamtrack']['IDF1']:.1f} (targets: +3 HOTA, +4 IDF1).", ""]
+    cell_list = [c for r in records for c in r["cells"].values()]
+    close = sum(c["methods"]["siamtrack"]["HOTA"] >= max(c["methods"][m]["HOTA"] for m in peers) - 1 for c in cell_list)
+    above = sum(c["methods"]["siamtrack"]["HOTA"] > c["methods"]["siamtrack geometry"]["HOTA"] for c in cell_list)
+    lines += [f"Cells where siamtrack is at most 1 HOTA below the cell's best peer: {close} of {len(cell_list)}; "
+              f"where the learned scorer beats siamtrack's geometry scorer: {above} of {len(cell_list)}.", ""]
+    rates = sorted({rate for r in records for rate in r["cells"]}, key=int)
+    lines += ["**Mean HOTA by frame rate** (over the folds)", "", "| rate | " + " | ".join(METHODS) + " |",
+              "|---|" + "---|" * len(METHODS)]
+    for rate in rates:
+        at = [r["cells"][rate]["methods"] for r in records if rate in r["cells"]]
+        means_at = [f"{np.mean([m[k]['HOTA'] for m in at]):.1f}" for k in METHODS]
+        lines.append(f"| 1/{rate} | " + " | ".join(means_at) + " |")
+    lines.append("")
     lines += ["**HOTA per cell** (sequence at 1/k of its frame rate)", "",
               "| cell | " + " | ".join(METHODS) + " |", "|---|" + "---|" * len(METHODS)]
     for r in records:
@@ -208,7 +221,16 @@ def report(records: list[dict], command: str, minutes: float) -> str:
                 lines.append(f"| {method} | " + " | ".join(f"{v[f]:.1f}" if isinstance(v[f], float) else str(v[f])
                                                            for f in FIELDS) + " |")
             lines.append("")
-    lines += ["**What each fold chose** (on its four training sequences)", "",
+    lines += ["**The fold's models on its held-out sequence** (all-pairs protocol of gt boxes, ROC AUC; the "
+              "linker on sampled detection pairs)", "",
+              "| held out | match_probability | CNN alone | HSV histogram | margin | linker |",
+              "|---|---|---|---|---|---|"]
+    for r in records:
+        auc = r["fold"]["held_out_pair_auc"]
+        lines.append(f"| {r['fold']['held_out']} | {auc['matcher']:.3f} | {auc.get('cnn_alone', float('nan')):.3f} | "
+                     f"{auc['histogram']:.3f} | {auc['matcher'] - auc['histogram']:+.3f} | "
+                     f"{r['fold']['held_out_linker_auc']:.3f} |")
+    lines += ["", "**What each fold chose** (on its four training sequences)", "",
               "| held out | trained on | siamtrack rules | geometry rules | peers (min score, buffer s) |",
               "|---|---|---|---|---|"]
     for r in records:
