@@ -155,7 +155,8 @@ def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: in
     names = find_sequences(Path(data_dir), names)
     start = time.monotonic()
     perceptions = perceive_all(data_dir, names, config, space.floor,
-                               progress=lambda name: print(f"perceived {name}", file=sys.stderr, flush=True))
+                               progress=(lambda name: print(f"perceived {name}", file=sys.stderr, flush=True))
+                               if progress else None)
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the command's own bar says what matters
     with tqdm(total=trials, desc="trials", disable=not progress, file=sys.stderr) as bar:
         def on_trial(k: int, value: float, best: float) -> None:

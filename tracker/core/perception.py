@@ -101,7 +101,8 @@ def perceive(seq_dir: Path, config: Config, floor: float,
 
     if scorer.needs_images:
         if not (seq_dir / info.image_dir).is_dir():
-            raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them")
+            raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                             "(use --scorer geometry for box-only data)")
         frames = prefetched(open_frames(seq_dir))
     else:
         frames = ((index, None) for index in range(1, info.length + 1))

@@ -4,6 +4,7 @@ a config the other commands take."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,16 @@ def test_tune_mistakes_are_one_line_errors(tmp_path: Path, capsys):
         assert main(["tune", "--data", str(DEMO_DATA), "--trials", "2", "--quiet", *extra]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and expected in err[0], err
+    boxes_only = tmp_path / "boxes" / "TUD-Campus"
+    for rel in ("seqinfo.ini", "gt/gt.txt", "det/det.txt"):
+        (boxes_only / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEMO_DATA / "TUD-Campus" / rel, boxes_only / rel)
+    assert main(["tune", "--data", str(boxes_only.parent), "--trials", "2", "--quiet", "--out",
+                 str(tmp_path / "t.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scorer geometry" in err[0], err
+    assert main(["tune", "--data", str(boxes_only.parent), "--trials", "2", "--quiet", "--scorer", "geometry",
+                 "--out", str(tmp_path / "t.yaml")]) == 0
     bad_space.write_text("floor: 0.1\nspace:\n  tracker.cascade: [0, 1]\n")
     assert main(["tune", "--data", str(DEMO_DATA), "--trials", "2", "--quiet", "--out", str(tmp_path / "t.yaml"),
                  "--space", str(bad_space)]) == 2
