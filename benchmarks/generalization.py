@@ -10,9 +10,12 @@ each peer's detection threshold and lost-track buffer (the same search, ``peers.
 held-out sequence is then scored at its native frame rate and at 1/2 and 1/3 of it (frames
 dropped): 15 cells, every method on the same calibrated detections, TrackEval metrics.
 
-Writes ``<out>/folds/<SEQ>.json`` per fold (reused on a re-run with the same settings and
-models), ``benchmarks/results/generalization.json`` and ``<out>/report.md`` (the tables of
-BENCHMARKS.md §1).
+Each fold is cached in two parts, each under a key of everything it depends on: the methods that
+use no learned model (siamtrack's geometry scorer and the peers: ``<out>/folds/<SEQ>.reference.json``)
+and siamtrack (``<SEQ>.<name>.json``, keyed also by the bytes of the fold's matcher and linker).
+A lever (``--recipe-set``, ``--set``, ``--name``) thus recomputes only what it changes. Writes
+``benchmarks/results/generalization[-<name>].json`` and ``<out>/report[-<name>].md`` (the tables
+of BENCHMARKS.md §1).
 """
 
 from __future__ import annotations
@@ -284,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     results = RESULTS if not args.name else RESULTS.with_name(f"generalization-{args.name}.json")
     results.write_text(json.dumps({"command": command, "minutes": minutes, "folds": records}, indent=2, default=float))
     text = report(records, command, minutes)
-    (args.out / "report.md").write_text(text)
+    (args.out / (f"report-{args.name}.md" if args.name else "report.md")).write_text(text)
     print(text)
     return 0
 
