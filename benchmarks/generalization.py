@@ -87,8 +87,9 @@ def _cached(path: Path, key: str, compute) -> dict:
     return record
 
 
-def _tune_siamtrack(config: Config, perceptions: list[SequencePerception], space, args) -> tuple[dict, Config]:
-    found = tune(perceptions, config, space, args.trials, args.seed)
+def _tune_siamtrack(config: Config, perceptions: list[SequencePerception], space, args,
+                    seed: int | None = None) -> tuple[dict, Config]:
+    found = tune(perceptions, config, space, args.trials, args.seed if seed is None else seed)
     return ({"settings": found.search.best, "train_mean_hota": found.search.best_value,
              "start_mean_hota": found.search.start_value}, found.config)
 
@@ -129,7 +130,7 @@ def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Pat
     train = [perceive(d, learned, space.floor, cal) for d in training_copies(fold, args.data, args.tune_rates,
                                                                               work / "train")]
     log(f"[{fold.held_out}] tuning siamtrack ({args.trials} trials)")
-    chosen, tuned = _tune_siamtrack(learned, train, space, args)
+    chosen, tuned = _tune_siamtrack(learned, train, space, args, args.siamtrack_seed)
     results = {}
     for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
         held = perceive(cell.data_dir / cell.sequence, learned, space.floor, cal)
@@ -154,7 +155,8 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
                                    [dataclasses.astuple(p) for p in PEER_SPACE]),
                         lambda: _reference_part(fold, args, base, cal, space, work))
     siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",
-                        recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker)),
+                        recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker),
+                                   *([] if args.siamtrack_seed is None else [args.siamtrack_seed])),
                         lambda: _learned_part(fold, args, learned, cal, space, work / (args.name or "siamtrack")))
     cells_out = {}
     for rate, cell in reference["cells"].items():
@@ -270,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="change one runtime setting of the config the searches start from (repeatable)")
     parser.add_argument("--name", help="results go to benchmarks/results/generalization-<name>.json")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--siamtrack-seed", type=int, help="another seed for siamtrack's rule search only (to "
+                                                           "measure the protocol's seed noise; with --name)")
     parser.add_argument("--config", type=Path, help="runtime config to start each fold's search from")
     args = parser.parse_args(argv)
     args.rates = [int(r) for r in args.rates.split(",")]
