@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.fold_models import file_digest, recipe_key, train_fold_models
+from benchmarks.fold_models import file_digest, fold_calibrations, recipe_key, train_fold_models
 from benchmarks.peers import PEER_SPACE, PEER_START, PEERS, SEARCHED, run_peer
 from siamtrack.configs import Config, load_config
 from siamtrack.configs.training import load_training_config
@@ -139,13 +139,11 @@ def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Pat
             "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
 
 
-def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
+def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
+    """The fold's record (None with ``--reference-only``: the model-free part is computed and cached)."""
     start = time.monotonic()
-    recipe = load_training_config(args.recipe, args.recipe_set)
-    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
-    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     space = load_space(TUNE_SPACE, base)
-    cal = models.calibrations
+    cal = fold_calibrations(args.data, fold)
     common = [args.trials, args.seed, list(args.rates), list(args.tune_rates), TUNE_SPACE.read_text(),
               dataclasses.asdict(base), cal]
     work = args.out / "work" / fold.held_out
@@ -154,6 +152,11 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict:
                         recipe_key("reference", *common, args.peer_trials,
                                    [dataclasses.astuple(p) for p in PEER_SPACE]),
                         lambda: _reference_part(fold, args, base, cal, space, work))
+    if args.reference_only:
+        return None
+    recipe = load_training_config(args.recipe, args.recipe_set)
+    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
+    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",
                         recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker),
                                    *([] if args.siamtrack_seed is None else [args.siamtrack_seed])),
@@ -272,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="change one runtime setting of the config the searches start from (repeatable)")
     parser.add_argument("--name", help="results go to benchmarks/results/generalization-<name>.json")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reference-only", action="store_true",
+                        help="only the parts without learned models (geometry scorer, peers); no report")
     parser.add_argument("--siamtrack-seed", type=int, help="another seed for siamtrack's rule search only (to "
                                                            "measure the protocol's seed noise; with --name)")
     parser.add_argument("--config", type=Path, help="runtime config to start each fold's search from")
@@ -286,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     wanted = args.folds.split(",") if args.folds else SEQUENCES
     records = [run_fold(f, args, base) for f in folds(SEQUENCES) if f.held_out in wanted]
+    if args.reference_only:
+        return 0
     minutes = (time.monotonic() - start) / 60
     command = "python -m benchmarks.generalization " + " ".join(sys.argv[1:] if argv is None else argv)
     results = RESULTS if not args.name else RESULTS.with_name(f"generalization-{args.name}.json")
