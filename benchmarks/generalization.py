@@ -156,10 +156,12 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
         return None
     recipe = load_training_config(args.recipe, args.recipe_set)
     models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
-    learned = with_settings(base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
+    learned = with_settings(load_config(args.config, [*args.overrides, *args.siamtrack_set]),
+                            {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",
                         recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker),
-                                   *([] if args.siamtrack_seed is None else [args.siamtrack_seed])),
+                                   *([] if args.siamtrack_seed is None else [args.siamtrack_seed]),
+                                   *([] if not args.siamtrack_set else [args.siamtrack_set])),
                         lambda: _learned_part(fold, args, learned, cal, space, work / (args.name or "siamtrack")))
     cells_out = {}
     for rate, cell in reference["cells"].items():
@@ -273,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="change one recipe setting, e.g. linker_training.rate_steps=[1,2,3] (repeatable)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="change one runtime setting of the config the searches start from (repeatable)")
+    parser.add_argument("--siamtrack-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one runtime setting for siamtrack's learned scorer only (a lever of the "
+                             "tracker that the peers and the geometry scorer keep as they are)")
     parser.add_argument("--name", help="results go to benchmarks/results/generalization-<name>.json")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reference-only", action="store_true",

@@ -32,6 +32,7 @@ class TrackRules:
     max_interpolation_seconds: float
     cascade: bool
     time_aware_motion: bool  # Kalman noise per second, not per frame (tracker/core/kalman.py)
+    camera_motion: bool  # warp the tracks' predictions by the camera's motion (tracker/core/camera.py)
 
     def max_gap_frames(self, frame_rate: float) -> int:
         return max(1, int(round(self.max_gap_seconds * frame_rate)))

@@ -168,7 +168,7 @@ def run_track(source: Path, config: Config, video_out: Path | None, mot_out: Pat
             video, scale = (_start_video(stack, video_out, frames, config.video) if video_out is not None
                             else (None, 1.0))
             tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
-            needs_images = tracker.scorer.needs_images
+            needs_images = tracker.scorer.needs_images or config.tracker.camera_motion
             pixel_work = needs_images or isinstance(source_dets, LiveDetections)
             tracker_cpus, helper_cpus = run_cpus(config, pixel_work)
             if isinstance(video, VideoProcess):

@@ -93,6 +93,22 @@ class KalmanBank:
         self.mean[rows] += np.einsum("kij,kj->ki", gain, innovation)
         self.cov[rows] = cov - gain @ projected
 
+    def warp(self, transform: np.ndarray) -> None:
+        """Move every row by the camera's motion (a (2, 3) similarity transform): centres mapped,
+        sizes scaled, velocities rotated and scaled, and the uncertainty with them."""
+        if not len(self.mean):
+            return
+        linear = np.asarray(transform, np.float64)[:, :2]
+        shift = np.asarray(transform, np.float64)[:, 2]
+        size = float(np.sqrt(abs(np.linalg.det(linear))))
+        block = np.zeros((_DIM, _DIM))
+        block[:2, :2], block[2, 2], block[3, 3] = linear, size, size
+        m = np.zeros((2 * _DIM, 2 * _DIM))
+        m[:_DIM, :_DIM], m[_DIM:, _DIM:] = block, block
+        self.mean = self.mean @ m.T
+        self.mean[:, :2] += shift
+        self.cov = m @ self.cov @ m.T
+
     def boxes(self) -> np.ndarray:
         """(T, 4) x, y, w, h of the current states."""
         c, size = self.mean[:, :2], self.mean[:, 2:_DIM]

@@ -28,6 +28,7 @@ from siamtrack.association.types import FrameDetections, TrackBatch
 from siamtrack.configs import TrackRules
 from siamtrack.siamese_cnn.timing import stage
 
+from .camera import camera_motion
 from .kalman import KalmanBank
 
 
@@ -94,6 +95,7 @@ class OnlineTracker:
         # row k is the motion state of self._live[k]
         self._motion = KalmanBank(frame_rate=frame_rate if rules.time_aware_motion else None)
         self._finished: list[Track] = []
+        self._prev_boxes = np.zeros((0, 4))
         self._next_serial = 1
         self._next_id = 1
 
@@ -104,15 +106,26 @@ class OnlineTracker:
 
     # -- one frame -------------------------------------------------------------------------
     def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray,
-             image: np.ndarray | None = None, prev_image: np.ndarray | None = None) -> list[Track]:
-        """Consume one frame's detections (calibrated scores); return confirmed tracks seen now."""
+             image: np.ndarray | None = None, prev_image: np.ndarray | None = None,
+             camera: np.ndarray | None = None) -> list[Track]:
+        """Consume one frame's detections (calibrated scores); return confirmed tracks seen now.
+
+        ``camera``: the camera's motion since the previous frame ((2, 3), ``camera.py``); with
+        ``camera_motion`` on it is estimated from the two images when not given.
+        """
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        people, self._prev_boxes = self._prev_boxes, boxes  # the camera is estimated off last frame's people
         keep = scores >= self.rules.min_score
         dets = FrameDetections(frame_index, boxes[keep], scores[keep])
         self.scorer.describe(image, prev_image, dets)
 
         self._motion.predict()
+        if self.rules.camera_motion:
+            if camera is None and image is not None and prev_image is not None:
+                camera = camera_motion(prev_image, image, people)
+            if camera is not None:
+                self._motion.warp(camera)
         batch = self._batch(frame_index)
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(batch) and len(dets):

@@ -29,6 +29,7 @@ from siamtrack.tracker.io.frames import open_frames
 from siamtrack.tracker.io.mot import BoxTable, SeqInfo, read_seqinfo
 
 from .build import build_scorer, build_tracker
+from .camera import camera_motion
 from .loop import RowCollector, run_frames
 from .online import Rows
 
@@ -38,6 +39,7 @@ class FramePerception:
     boxes: np.ndarray  # (N, 4) clipped to the image
     scores: np.ndarray  # (N,) calibrated, all >= the cache's floor
     appearance: object | None  # what the scorer's describe attached (None: a box-only scorer)
+    camera: np.ndarray | None = None  # camera motion since the frame before (tracker.camera_motion on)
 
 
 @dataclass
@@ -61,9 +63,10 @@ class SequencePerception:
 class _Describer:
     """Records what the scorer attaches to each frame's detections."""
 
-    def __init__(self, scorer: LinkScorer):
-        self.scorer = scorer
+    def __init__(self, scorer: LinkScorer, camera: bool):
+        self.scorer, self.camera = scorer, camera
         self.seen: dict[int, FramePerception] = {}
+        self._prev_boxes = np.zeros((0, 4))
 
     def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray, image: np.ndarray | None = None,
              prev_image: np.ndarray | None = None) -> list:
@@ -71,7 +74,11 @@ class _Describer:
                                np.asarray(scores, np.float64).reshape(-1))
         if len(dets):
             self.scorer.describe(image, prev_image, dets)
-        self.seen[frame_index] = FramePerception(dets.boxes, dets.scores, dets.appearance)
+        camera = None
+        if self.camera and image is not None and prev_image is not None:
+            camera = camera_motion(prev_image, image, self._prev_boxes)
+        self._prev_boxes = dets.boxes
+        self.seen[frame_index] = FramePerception(dets.boxes, dets.scores, dets.appearance, camera)
         return []
 
     confirmed_tracks = 0
@@ -97,16 +104,17 @@ def perceive(seq_dir: Path, config: Config, floor: float,
     kept = BoxTable(*(column[table.scores >= floor] for column in
                       (table.frames, table.ids, table.boxes, table.scores, table.classes)))
     scorer = build_scorer(config, info.frame_rate)
-    describer = _Describer(scorer)
+    camera = config.tracker.camera_motion
+    describer = _Describer(scorer, camera)
 
-    if scorer.needs_images:
+    if scorer.needs_images or camera:
         if not (seq_dir / info.image_dir).is_dir():
             raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
                              "(use --scorer geometry for box-only data)")
         frames = prefetched(open_frames(seq_dir))
     else:
         frames = ((index, None) for index in range(1, info.length + 1))
-    run_frames(frames, PreparedDetections(kept, 0), describer, [], scorer.needs_images)
+    run_frames(frames, PreparedDetections(kept, 0), describer, [], scorer.needs_images or camera)
     return SequencePerception(seq_dir, info, floor, describer.seen)
 
 
@@ -135,11 +143,40 @@ class ReplayScorer:
         return self.inner.probability(tracks, dets)
 
 
+class _CachedCamera:
+    """The tracker, handed each frame's cached camera motion (the loop has no images to give it)."""
+
+    def __init__(self, tracker, perception: SequencePerception):
+        self.tracker, self.perception = tracker, perception
+
+    @property
+    def confirmed_tracks(self) -> int:
+        return self.tracker.confirmed_tracks
+
+    def step(self, frame_index: int, boxes: np.ndarray, scores: np.ndarray, image: np.ndarray | None = None,
+             prev_image: np.ndarray | None = None) -> list:
+        cached = self.perception.frames.get(frame_index)
+        return self.tracker.step(frame_index, boxes, scores, camera=None if cached is None else cached.camera)
+
+    def pop_finished_rows(self) -> Rows:
+        return self.tracker.pop_finished_rows()
+
+    def finish(self) -> Rows:
+        return self.tracker.finish()
+
+
 def replay(perception: SequencePerception, config: Config) -> Rows:
-    """Track a cached sequence with ``config``'s rules; the result rows."""
+    """Track a cached sequence with ``config``'s rules; the result rows.
+
+    With ``tracker.camera_motion`` the cached motion was estimated with the floor's boxes masked
+    out, a real run masks the boxes it was given: nearly the same, not byte for byte.
+    """
     rate = perception.info.frame_rate
     scorer = ReplayScorer(build_scorer(config, rate), perception, config.tracker.min_score)
     collector = RowCollector()
     frames = ((index, None) for index in range(1, perception.info.length + 1))
-    run_frames(frames, perception, build_tracker(config, rate, scorer), [collector], needs_images=False)
+    tracker = build_tracker(config, rate, scorer)
+    if config.tracker.camera_motion and config.mode == "online":
+        tracker = _CachedCamera(tracker, perception)
+    run_frames(frames, perception, tracker, [collector], needs_images=False)
     return collector.rows

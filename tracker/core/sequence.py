@@ -49,13 +49,14 @@ def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Pla
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
     check_mode(config)
     scorer = build_scorer(config, info.frame_rate)
-    if scorer.needs_images and not (seq_dir / info.image_dir).is_dir():
-        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
-                         "(use --scorer geometry for box-only data)")
+    pixels = scorer.needs_images or config.tracker.camera_motion  # camera motion is measured on the frames
+    if pixels and not (seq_dir / info.image_dir).is_dir():
+        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer and camera motion "
+                         "need them (use --scorer geometry for box-only data)")
     collector = RowCollector()
-    with placement(scorer.needs_images) as reader_start:
-        frames = (prefetched(open_frames(seq_dir), on_start=reader_start) if scorer.needs_images
+    with placement(pixels) as reader_start:
+        frames = (prefetched(open_frames(seq_dir), on_start=reader_start) if pixels
                   else _indices(info.length))
         result = run_frames(frames, dets, build_tracker(config, info.frame_rate, scorer), [collector],
-                            scorer.needs_images)
+                            pixels)
     return SequenceRun(info, collector.rows, result.seconds, info.length, dets.dropped_outside)
