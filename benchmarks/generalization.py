@@ -139,13 +139,26 @@ def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Pat
             "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
 
 
+# Runtime options added after results were cached, at the value that tracks as before they existed:
+# left out of the keys, so a new option does not void the cache (as fold_models.NEUTRAL for recipes).
+NEUTRAL_SETTINGS = {("tracker", "camera_motion"): False}
+
+
+def _config_key(config: Config) -> dict:
+    data = dataclasses.asdict(config)
+    for (section, key), value in NEUTRAL_SETTINGS.items():
+        if data[section].get(key) == value:
+            del data[section][key]
+    return data
+
+
 def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
     """The fold's record (None with ``--reference-only``: the model-free part is computed and cached)."""
     start = time.monotonic()
     space = load_space(TUNE_SPACE, base)
     cal = fold_calibrations(args.data, fold)
     common = [args.trials, args.seed, list(args.rates), list(args.tune_rates), TUNE_SPACE.read_text(),
-              dataclasses.asdict(base), cal]
+              _config_key(base), cal]
     work = args.out / "work" / fold.held_out
     folds_dir = args.out / "folds"
     reference = _cached(folds_dir / f"{fold.held_out}.reference.json",

@@ -1,0 +1,57 @@
+"""Camera-motion compensation: the background's shift is measured, people are left out of it,
+and the tracks' motion states move with the camera."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from siamtrack.tracker.core.camera import IDENTITY, camera_motion
+from siamtrack.tracker.core.kalman import KalmanBank
+from tests.conftest import DEMO_SEQ
+
+
+def _frame() -> np.ndarray:
+    return cv2.imread(str(DEMO_SEQ / "img1" / "000001.jpg"))
+
+
+def _shifted(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), image.shape[1::-1],
+                          borderMode=cv2.BORDER_REFLECT)
+
+
+def test_a_panning_camera_is_measured_in_full_frame_pixels():
+    image = _frame()
+    transform = camera_motion(image, _shifted(image, 12.0, -5.0))
+    assert np.allclose(transform[:, :2], np.eye(2), atol=0.01)
+    assert np.allclose(transform[:, 2], [12.0, -5.0], atol=0.5)
+    assert np.allclose(camera_motion(image, image), IDENTITY, atol=1e-3)
+
+
+def test_the_same_frames_give_the_same_transform():
+    image = _frame()
+    moved = _shifted(image, 7.0, 3.0)
+    assert np.array_equal(camera_motion(image, moved), camera_motion(image, moved))
+
+
+def test_a_person_moving_alone_is_not_taken_for_the_camera():
+    image = _frame()
+    person = np.array([[200.0, 100.0, 120.0, 300.0]])
+    moved = image.copy()
+    x, y, w, h = person[0].astype(int)
+    moved[y:y + h, x + 30:x + w + 30] = image[y:y + h, x:x + w]  # only the person's box moves
+    transform = camera_motion(image, moved, people=person + [[-10, -10, 60, 20]])
+    assert np.allclose(transform[:, 2], 0.0, atol=0.5)
+
+
+def test_warping_moves_boxes_and_velocities_with_the_camera():
+    bank = KalmanBank()
+    bank.add(np.array([[100.0, 50.0, 40.0, 100.0]]))
+    bank.mean[0, 4:6] = [3.0, 0.0]  # centre moving right 3 px a frame
+    zoom = np.array([[2.0, 0.0, 10.0], [0.0, 2.0, -4.0]])  # the camera zooms in 2x and pans
+    before = bank.position_std().copy()
+    bank.warp(zoom)
+    x, y, w, h = bank.boxes()[0]
+    assert np.allclose([x + w / 2, y + h / 2, w, h], [2 * 120 + 10, 2 * 100 - 4, 80, 200])
+    assert np.allclose(bank.mean[0, 4:6], [6.0, 0.0])
+    assert np.allclose(bank.position_std(), 2 * before)
