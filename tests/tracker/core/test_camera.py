@@ -55,3 +55,21 @@ def test_warping_moves_boxes_and_velocities_with_the_camera():
     assert np.allclose([x + w / 2, y + h / 2, w, h], [2 * 120 + 10, 2 * 100 - 4, 80, 200])
     assert np.allclose(bank.mean[0, 4:6], [6.0, 0.0])
     assert np.allclose(bank.position_std(), 2 * before)
+
+
+def test_compensation_on_a_static_camera_tracks_the_clip_as_well():
+    import dataclasses
+
+    from siamtrack.configs import default_config
+    from siamtrack.tracker.core.perception import perceive, replay
+    from siamtrack.tracker.core.sequence import track_sequence
+    from tests.conftest import rules
+
+    config = default_config()
+    on = dataclasses.replace(config, tracker=rules(camera_motion=True))
+    real_off = track_sequence(DEMO_SEQ, DEMO_SEQ / "det" / "det.txt", config).rows
+    real_on = track_sequence(DEMO_SEQ, DEMO_SEQ / "det" / "det.txt", on).rows
+    assert abs(len(real_on) - len(real_off)) < 0.1 * len(real_off)
+    cached = perceive(DEMO_SEQ, dataclasses.replace(on, tracker=rules(camera_motion=True, min_score=0.1)), 0.1)
+    assert all(f.camera is not None for k, f in cached.frames.items() if k > 1)
+    assert abs(len(replay(cached, on)) - len(real_on)) < 0.05 * len(real_on)
