@@ -100,11 +100,13 @@ def fold_calibrations(data_dir: Path, fold: Fold) -> dict[str, tuple[float, floa
 
 
 def train_fold_models(fold: Fold, data_dir: Path, reid_dir: Path | None, cache_dir: Path,
-                      recipe: TrainingConfig, log=print) -> FoldModels:
-    """Train (or find in the cache) the fold's matcher and linker; fit its calibrations."""
+                      recipe: TrainingConfig, log=print,
+                      calibrations: dict[str, tuple[float, float]] | None = None) -> FoldModels:
+    """Train (or find in the cache) the fold's matcher and linker; ``calibrations``: the fold's
+    (``fold_calibrations``), fitted here when not given."""
     train = list(fold.train)
     data_id = _data_fingerprint(data_dir, train)
-    calibrations = fold_calibrations(data_dir, fold)
+    calibrations = calibrations or fold_calibrations(data_dir, fold)
 
     matcher_recipe = _effective(dataclasses.asdict(recipe.matcher_training))
     matcher_key = recipe_key("matcher", matcher_recipe, train, data_id)

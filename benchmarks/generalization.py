@@ -168,7 +168,7 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
     if args.reference_only:
         return None
     recipe = load_training_config(args.recipe, args.recipe_set)
-    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log)
+    models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log, cal)
     learned = with_settings(load_config(args.config, [*args.overrides, *args.siamtrack_set]),
                             {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",

@@ -11,8 +11,6 @@ the pixels); it differs only by the compensation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from siamtrack.tracker.app.search import Param
@@ -66,7 +64,3 @@ def run_peer(name: str, perception: SequencePerception, min_score: float, buffer
                 rows.append((index, int(track_id) + 1, float(x1), float(y1), float(x2 - x1), float(y2 - y1),
                              float(conf)))
     return rows
-
-
-def frames_exist(perception: SequencePerception) -> bool:
-    return (Path(perception.seq_dir) / perception.info.image_dir).is_dir()
