@@ -34,7 +34,7 @@ from siamtrack.tracker.app.track import run_track
 from siamtrack.tracker.io.frames import open_frames
 from siamtrack.tracker.io.mot import read_seqinfo
 
-MAIN_STAGES = ("waiting", "detect", "flow", "patches", "cnn", "features", "xgboost", "assignment", "writing")
+MAIN_STAGES = ("waiting", "detect", "flow", "camera", "patches", "cnn", "features", "xgboost", "assignment", "writing")
 THREAD_STAGES = ("decode", "video")  # beside the main thread: the reader thread, the video process
 STAGES = THREAD_STAGES + MAIN_STAGES
 

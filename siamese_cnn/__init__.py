@@ -32,12 +32,12 @@ if TYPE_CHECKING:
         PatchDescriptors,
         PatchMatcher,
     )
-    from .patches import PatchSpec
+    from .patches import FlowField, PatchSpec
 
 _EXPORTS = {"DEFAULT_WEIGHTS": "matcher", "TRACKING_WEIGHTS": "matcher", "ModelFileError": "matcher",
             "PairComparison": "matcher", "PatchDescriptors": "matcher", "PatchMatcher": "matcher",
-            "PatchSpec": "patches"}
-__all__ = ["DEFAULT_WEIGHTS", "TRACKING_WEIGHTS", "InputError", "ModelFileError", "PairComparison",
+            "FlowField": "patches", "PatchSpec": "patches"}
+__all__ = ["DEFAULT_WEIGHTS", "TRACKING_WEIGHTS", "FlowField", "InputError", "ModelFileError", "PairComparison",
            "PatchDescriptors", "PatchMatcher", "PatchSpec"]
 
 

@@ -105,9 +105,12 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
         print("sampling training pairs", flush=True)
         x_tr, y_tr, _ = _collect(train_dirs, matcher, s, (0.0, cut), s.seed, calibrations)
         x_ho, y_ho, _ = _collect(train_dirs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
-    print("sampling validation pairs", flush=True)
-    val_dirs = _copies(data_dir, val_seqs, [1], Path())
-    x_va, y_va, g_va = _collect(val_dirs, matcher, s, (0.0, 1.0), s.seed + 200, calibrations)
+    if val_seqs:
+        print("sampling validation pairs", flush=True)
+        x_va, y_va, g_va = _collect(_copies(data_dir, val_seqs, [1], Path()), matcher, s, (0.0, 1.0), s.seed + 200,
+                                    calibrations)
+    else:
+        x_va, y_va, g_va = np.zeros((0, x_tr.shape[1])), np.zeros(0), np.zeros(0, int)
     x_tr, x_ho, x_va = x_tr[:, keep], x_ho[:, keep], x_va[:, keep]
     params = {"objective": "binary:logistic", "eval_metric": ["logloss", "auc"], "max_depth": s.max_depth,
               "eta": s.learning_rate, "subsample": s.subsample, "colsample_bytree": s.colsample_bytree,
@@ -118,7 +121,7 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
                         early_stopping_rounds=s.early_stopping, verbose_eval=50)
     rounds = booster.best_iteration + 1
     booster = booster[:rounds]
-    p_va = booster.inplace_predict(x_va)
+    p_va = booster.inplace_predict(x_va) if len(y_va) else np.zeros(0)
     per_gap = {}
     for lo, hi in ((1, 1), (2, 5), (6, 15), (16, 30), (31, 10**6)):
         m = (g_va >= lo) & (g_va <= hi)
@@ -128,7 +131,8 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     total = sum(gain.values()) or 1.0
     info = {"features": s.features, "train_seqs": train_seqs, "val_seqs": val_seqs,
             "train_pairs": int(len(y_tr)), "val_pairs": int(len(y_va)), "rounds": rounds,
-            "validation": {"log_loss": _log_loss(p_va, y_va), "auc": roc_auc(p_va, y_va), "auc_by_gap": per_gap},
+            "validation": ({"log_loss": _log_loss(p_va, y_va), "auc": roc_auc(p_va, y_va), "auc_by_gap": per_gap}
+                           if len(y_va) else {}),
             "importance": dict(sorted(((k, v / total) for k, v in gain.items()), key=lambda kv: -kv[1])),
             "settings": asdict(s), "train_minutes": (time.monotonic() - start) / 60}
     linker = Linker(booster, names, {**{k: info[k] for k in ("features", "train_seqs", "validation")},
@@ -137,8 +141,9 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     with atomic_write(Path(f"{out}.json")) as handle:
         json.dump(info, handle, indent=2)
     v = info["validation"]
-    print(f"validation log-loss {v['log_loss']:.4f}  AUC {v['auc']:.4f}  " +
-          "  ".join(f"{k}: {a:.3f}" for k, a in per_gap.items()))
+    if v:
+        print(f"validation log-loss {v['log_loss']:.4f}  AUC {v['auc']:.4f}  " +
+              "  ".join(f"{k}: {a:.3f}" for k, a in per_gap.items()))
     top = list(info["importance"].items())[:8]
     print("top features (share of gain): " + ", ".join(f"{k} {w:.2f}" for k, w in top))
     print(f"wrote {out} and {out}.json")

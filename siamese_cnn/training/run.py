@@ -30,7 +30,7 @@ def run_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out
     train, holdout = build_training_banks(data_dir, train_seqs, cfg, spec, reid_root)
     print(f"training patches: {len(train)} ({len(set(train.ids.tolist()))} identities); hold-out: {len(holdout)}")
     matcher, history = train_matcher(train, holdout, cfg, spec, progress=progress)
-    validation = evaluate_matcher(matcher, protocol_bank(val_dirs, spec))
+    validation = evaluate_matcher(matcher, protocol_bank(val_dirs, spec)) if val_dirs else {}
     minutes = (time.monotonic() - start) / 60
     for name, metrics in validation.items():
         per_gap = "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if k.startswith("auc@"))

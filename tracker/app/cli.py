@@ -108,7 +108,9 @@ def _training_parser(sub, name: str, help_text: str, out_help: str) -> argparse.
     parser = sub.add_parser(name, help=help_text)
     parser.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt, det and img1/")
     parser.add_argument("--train-seqs", required=True, help="comma-separated training sequences")
-    parser.add_argument("--val-seqs", required=True, help="comma-separated validation sequences (reported only)")
+    parser.add_argument("--val-seqs", default="", help="comma-separated validation sequences (reported only; "
+                        "none when every labelled sequence trains a model to ship: the leave-one-out "
+                        "protocol's held-out figures are then its validation)")
     parser.add_argument("--out", type=Path, required=True, help=out_help)
     _add_config_flags(parser, "configs/training.yaml")
     return parser

@@ -29,7 +29,7 @@ from siamtrack.tracker.io.frames import open_frames
 from siamtrack.tracker.io.mot import BoxTable, SeqInfo, read_seqinfo
 
 from .build import build_scorer, build_tracker
-from .camera import camera_motion
+from .camera import CameraMeter
 from .loop import RowCollector, run_frames
 from .online import Rows
 
@@ -64,7 +64,8 @@ class _Describer:
     """Records what the scorer attaches to each frame's detections."""
 
     def __init__(self, scorer: LinkScorer, camera: bool):
-        self.scorer, self.camera = scorer, camera
+        self.scorer = scorer
+        self.camera = CameraMeter(scorer.flow_width) if camera else None
         self.seen: dict[int, FramePerception] = {}
         self._prev_boxes = np.zeros((0, 4))
 
@@ -72,11 +73,12 @@ class _Describer:
              prev_image: np.ndarray | None = None) -> list:
         dets = FrameDetections(frame_index, np.asarray(boxes, np.float64).reshape(-1, 4),
                                np.asarray(scores, np.float64).reshape(-1))
+        camera = None
+        if self.camera is not None and image is not None:
+            camera, flow = self.camera.measure(prev_image, image, self._prev_boxes)
+            dets.flow = flow if self.scorer.flow_width else None
         if len(dets):
             self.scorer.describe(image, prev_image, dets)
-        camera = None
-        if self.camera and image is not None and prev_image is not None:
-            camera = camera_motion(prev_image, image, self._prev_boxes)
         self._prev_boxes = dets.boxes
         self.seen[frame_index] = FramePerception(dets.boxes, dets.scores, dets.appearance, camera)
         return []
@@ -104,13 +106,14 @@ def perceive(seq_dir: Path, config: Config, floor: float,
     kept = BoxTable(*(column[table.scores >= floor] for column in
                       (table.frames, table.ids, table.boxes, table.scores, table.classes)))
     scorer = build_scorer(config, info.frame_rate)
-    camera = config.tracker.camera_motion
+    has_frames = (seq_dir / info.image_dir).is_dir()
+    if scorer.needs_images and not has_frames:
+        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                         "(use --scorer geometry for box-only data)")
+    camera = config.tracker.camera_motion and has_frames  # box-only data: tracked without (as track_sequence)
     describer = _Describer(scorer, camera)
 
     if scorer.needs_images or camera:
-        if not (seq_dir / info.image_dir).is_dir():
-            raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
-                             "(use --scorer geometry for box-only data)")
         frames = prefetched(open_frames(seq_dir))
     else:
         frames = ((index, None) for index in range(1, info.length + 1))
@@ -122,6 +125,7 @@ class ReplayScorer:
     """A scorer that takes each frame's descriptors from a perception cache instead of pixels."""
 
     needs_images = False
+    flow_width = None
 
     def __init__(self, inner: LinkScorer, perception: SequencePerception, min_score: float):
         if min_score < perception.floor:

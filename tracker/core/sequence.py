@@ -3,6 +3,7 @@ read only if the scorer looks at pixels."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class SequenceRun:
     seconds: float
     frames: int
     dropped_outside: int
+    without_camera: bool = False  # camera motion was asked for, but the sequence has no frames to measure it
 
     @property
     def fps(self) -> float:
@@ -49,14 +51,19 @@ def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Pla
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
     check_mode(config)
     scorer = build_scorer(config, info.frame_rate)
-    pixels = scorer.needs_images or config.tracker.camera_motion  # camera motion is measured on the frames
-    if pixels and not (seq_dir / info.image_dir).is_dir():
-        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer and camera motion "
-                         "need them (use --scorer geometry for box-only data)")
+    has_frames = (seq_dir / info.image_dir).is_dir()
+    if scorer.needs_images and not has_frames:
+        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                         "(use --scorer geometry for box-only data)")
+    # camera motion is measured on the frames: box-only data is tracked without it (and the run says so)
+    without_camera = config.tracker.camera_motion and not has_frames
+    if without_camera:
+        config = dataclasses.replace(config, tracker=dataclasses.replace(config.tracker, camera_motion=False))
+    pixels = scorer.needs_images or config.tracker.camera_motion
     collector = RowCollector()
     with placement(pixels) as reader_start:
         frames = (prefetched(open_frames(seq_dir), on_start=reader_start) if pixels
                   else _indices(info.length))
         result = run_frames(frames, dets, build_tracker(config, info.frame_rate, scorer), [collector],
                             pixels)
-    return SequenceRun(info, collector.rows, result.seconds, info.length, dets.dropped_outside)
+    return SequenceRun(info, collector.rows, result.seconds, info.length, dets.dropped_outside, without_camera)

@@ -64,6 +64,8 @@ def run_eval(data_dir: Path, seqs: list[str] | None, det_file: str | None, out_d
         if run.dropped_outside:
             print(f"warning: {det_path}: dropped {run.dropped_outside} boxes lying wholly outside the frame",
                   file=sys.stderr)
+        if run.without_camera:
+            print(f"note: {seq_dir}: no frames, so tracked without camera-motion compensation", file=sys.stderr)
         result_file = out_dir / f"{name}.txt"
         write_results(result_file, run.rows)
         scores[name] = score_sequence(data_dir, name, result_file)
