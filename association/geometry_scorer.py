@@ -21,7 +21,6 @@ class GeometryScorer:
     """
 
     needs_images = False
-    flow_width = None
 
     def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
         """Nothing to compute: geometry needs no pixels."""

@@ -45,7 +45,6 @@ class LearnedScorer:
                              f"({matcher.fingerprint}); use the matcher it was trained with or retrain the linker")
         self.matcher = matcher if uses_appearance else None
         self.needs_images = uses_appearance
-        self.flow_width = matcher.spec.flow_width if uses_appearance and matcher.uses_flow else None
         available = names if uses_appearance else CONTEXT_FEATURES
         columns = np.array([available.index(n) for n in linker.feature_names])
         # the usual case reads every feature in order: no column gather needed per frame
@@ -53,7 +52,7 @@ class LearnedScorer:
 
     def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
         if self.matcher is not None:
-            dets.appearance = self.matcher.describe(frame, dets.boxes, prev_frame, dets.flow)
+            dets.appearance = self.matcher.describe(frame, dets.boxes, prev_frame)
 
     def update_appearance(self, state: TrackAppearance | None, dets: FrameDetections, j: int) -> TrackAppearance | None:
         if self.matcher is None:

@@ -20,10 +20,6 @@ class LinkScorer(Protocol):
     needs_images: bool
     """Whether ``describe`` looks at the pixels (the tracker reads frames only if some scorer does)."""
 
-    flow_width: int | None
-    """The working width of the dense flow ``describe`` computes (None: it computes none). A
-    tracker that needs the flow too computes it at this width and hands it over in ``dets.flow``."""
-
     def describe(self, frame: np.ndarray | None, prev_frame: np.ndarray | None, dets: FrameDetections) -> None:
         """Attach to ``dets.appearance`` what ``probability`` and ``update_appearance`` will read.
 

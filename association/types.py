@@ -19,9 +19,6 @@ class FrameDetections:
     boxes: np.ndarray  # (D, 4) x, y, w, h
     scores: np.ndarray  # (D,) calibrated probabilities
     appearance: object | None = None
-    # the frame's dense flow from the one before, (field, scale) as a FlowField computes it at the
-    # scorer's ``flow_width``, when the tracker computed it already (to measure the camera's motion)
-    flow: tuple[np.ndarray | None, float] | None = None
 
     def __len__(self) -> int:
         return len(self.boxes)

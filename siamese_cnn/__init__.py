@@ -32,12 +32,12 @@ if TYPE_CHECKING:
         PatchDescriptors,
         PatchMatcher,
     )
-    from .patches import FlowField, PatchSpec
+    from .patches import PatchSpec
 
 _EXPORTS = {"DEFAULT_WEIGHTS": "matcher", "TRACKING_WEIGHTS": "matcher", "ModelFileError": "matcher",
             "PairComparison": "matcher", "PatchDescriptors": "matcher", "PatchMatcher": "matcher",
-            "FlowField": "patches", "PatchSpec": "patches"}
-__all__ = ["DEFAULT_WEIGHTS", "TRACKING_WEIGHTS", "FlowField", "InputError", "ModelFileError", "PairComparison",
+            "PatchSpec": "patches"}
+__all__ = ["DEFAULT_WEIGHTS", "TRACKING_WEIGHTS", "InputError", "ModelFileError", "PairComparison",
            "PatchDescriptors", "PatchMatcher", "PatchSpec"]
 
 

@@ -105,14 +105,9 @@ class PatchMatcher:
         self.spec = spec
         self.info = info or {}
         self.fingerprint = _fingerprint(net)
-        self._flow = FlowField(spec.flow_width)
+        self._flow = FlowField(spec)
         folds = frozen and net.topology != "joint_input"
         self._folded_branch = net.branch.folded().to(memory_format=torch.channels_last) if folds else None
-
-    @property
-    def uses_flow(self) -> bool:
-        """Whether ``describe`` computes optical flow (the 5-channel network; 3 channels: colour only)."""
-        return self.net.in_channels > 3
 
     @property
     def feature_dim(self) -> int:
@@ -178,7 +173,7 @@ class PatchMatcher:
         """
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         field, scale = None, 1.0
-        if self.uses_flow and len(boxes):
+        if self.net.in_channels > 3 and len(boxes):
             with stage("flow"):
                 field, scale = flow if flow is not None else self._flow.compute(prev_frame, frame)
         with stage("patches"):

@@ -74,18 +74,15 @@ class FlowField:
 
     DIS was chosen over Farneback by speed: about 2.5 ms at 480x270 against about 90 ms for
     Farneback at 768x576 on this CPU, and it is what the flow channels need (coarse motion).
-    A caller that also wants the frame's motion (a tracker measuring the camera's) computes it
-    once with its own ``FlowField(matcher.spec.flow_width)`` and hands it to ``describe``: the
-    same frames give the same field.
     """
 
-    def __init__(self, flow_width: int):
-        self.flow_width = int(flow_width)
+    def __init__(self, spec: PatchSpec):
+        self.spec = spec
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         self._last: tuple[np.ndarray, np.ndarray, float] | None = None  # (frame, its grey, scale)
 
     def _small_grey(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
-        scale = min(1.0, self.flow_width / frame.shape[1])
+        scale = min(1.0, self.spec.flow_width / frame.shape[1])
         small = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) if scale < 1 else frame
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale
 

@@ -45,7 +45,7 @@ def test_input_normalised_while_built_equals_the_networks_normalisation(channels
 
     frame, prev = demo_frame(12), demo_frame(11)
     boxes = np.array([[100, 100, 50, 120], [300, 120, 60, 150]], float)
-    field = FlowField(SPEC.flow_width)
+    field = FlowField(SPEC)
     bgr = crop_colour(frame, boxes, SPEC)
     flow = crop_flow(*field.compute(prev, frame), boxes, SPEC)
     net = SiameseNet(in_channels=channels)
@@ -59,7 +59,7 @@ def test_flow_crop_points_the_way_the_scene_moves():
     frame = demo_frame(10)
     shift = 6
     moved = np.roll(frame, shift, axis=1)  # everything moves right by 6 px
-    flow_field = FlowField(SPEC.flow_width)
+    flow_field = FlowField(SPEC)
     flow, scale = flow_field.compute(frame, moved)
     box = np.array([[250, 150, 80, 200.0]])
     crop = crop_flow(flow, scale, box, SPEC)[0]

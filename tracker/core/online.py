@@ -96,9 +96,7 @@ class OnlineTracker:
         self._motion = KalmanBank(frame_rate=frame_rate if rules.time_aware_motion else None)
         self._finished: list[Track] = []
         self._prev_boxes = np.zeros((0, 4))
-        # the frame's flow is computed once, for the camera and the scorer (a scorer of the
-        # protocol's older form has no flow_width: it computes its own)
-        self._camera = CameraMeter(getattr(scorer, "flow_width", None)) if rules.camera_motion else None
+        self._camera = CameraMeter() if rules.camera_motion else None
         self._next_serial = 1
         self._next_id = 1
 
@@ -121,15 +119,14 @@ class OnlineTracker:
         people, self._prev_boxes = self._prev_boxes, boxes  # the camera is estimated off last frame's people
         keep = scores >= self.rules.min_score
         dets = FrameDetections(frame_index, boxes[keep], scores[keep])
-        if self._camera is not None and camera is None and image is not None:
-            camera, flow = self._camera.measure(prev_image, image, people)
-            if getattr(self.scorer, "flow_width", None):
-                dets.flow = flow
         self.scorer.describe(image, prev_image, dets)
 
         self._motion.predict()
-        if self._camera is not None and camera is not None:
-            self._motion.warp(camera)
+        if self._camera is not None:
+            if camera is None and image is not None:
+                camera = self._camera.measure(prev_image, image, people)
+            if camera is not None:
+                self._motion.warp(camera)
         batch = self._batch(frame_index)
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(batch) and len(dets):

@@ -65,7 +65,7 @@ class _Describer:
 
     def __init__(self, scorer: LinkScorer, camera: bool):
         self.scorer = scorer
-        self.camera = CameraMeter(scorer.flow_width) if camera else None
+        self.camera = CameraMeter() if camera else None
         self.seen: dict[int, FramePerception] = {}
         self._prev_boxes = np.zeros((0, 4))
 
@@ -73,12 +73,11 @@ class _Describer:
              prev_image: np.ndarray | None = None) -> list:
         dets = FrameDetections(frame_index, np.asarray(boxes, np.float64).reshape(-1, 4),
                                np.asarray(scores, np.float64).reshape(-1))
-        camera = None
-        if self.camera is not None and image is not None:
-            camera, flow = self.camera.measure(prev_image, image, self._prev_boxes)
-            dets.flow = flow if self.scorer.flow_width else None
         if len(dets):
             self.scorer.describe(image, prev_image, dets)
+        camera = None
+        if self.camera is not None and image is not None:
+            camera = self.camera.measure(prev_image, image, self._prev_boxes)
         self._prev_boxes = dets.boxes
         self.seen[frame_index] = FramePerception(dets.boxes, dets.scores, dets.appearance, camera)
         return []
@@ -125,7 +124,6 @@ class ReplayScorer:
     """A scorer that takes each frame's descriptors from a perception cache instead of pixels."""
 
     needs_images = False
-    flow_width = None
 
     def __init__(self, inner: LinkScorer, perception: SequencePerception, min_score: float):
         if min_score < perception.floor:
