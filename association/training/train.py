@@ -39,6 +39,7 @@ class LinkerTrainConfig:
     extra_gaps: int
     memory: int
     time_aware_motion: bool  # the Kalman filter's noise in seconds (as tracker.time_aware_motion)
+    balance_sequences: float  # pair weights n_seq ** -balance (0: each pair alike; 1: each sequence alike)
     holdout_fraction: float
     rounds: int
     early_stopping: int
@@ -68,7 +69,9 @@ def _copies(data_dir: Path, names: list[str], steps: list[int], work: Path) -> l
 
 def _collect(seq_dirs: list[Path], matcher: PatchMatcher | None, s: LinkerTrainConfig,
              frame_range: tuple[float, float], seed: int,
-             calibrations: Mapping[str, tuple[float, float]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             calibrations: Mapping[str, tuple[float, float]] | None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(features, labels, gaps, weights) of the pairs of every sequence; see ``sequence_weights``."""
     xs, ys, gs = [], [], []
     for k, seq_dir in enumerate(seq_dirs):
         name = seq_dir.name
@@ -80,7 +83,20 @@ def _collect(seq_dirs: list[Path], matcher: PatchMatcher | None, s: LinkerTrainC
         ys.append(y)
         gs.append(g)
         print(f"  {name}: {len(y)} pairs, {int(y.sum())} positive", flush=True)
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
+    weights = sequence_weights([len(y) for y in ys], s.balance_sequences)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs), weights
+
+
+def sequence_weights(counts: list[int], balance: float) -> np.ndarray:
+    """Per-pair weights n_seq ** -balance, scaled to mean 1, for sequences of ``counts`` pairs.
+
+    Why: a crowded 30 fps sequence gives 50 times the pairs of a sparse one (MOT16-09: 33,000,
+    TUD-Campus: 700), so an unweighted linker learns the crowded camera; users' cameras are many.
+    """
+    if balance < 0 or balance > 1:
+        raise InputError(f"linker_training.balance_sequences must be within 0..1, got {balance}")
+    per_pair = np.concatenate([np.full(n, float(n) ** -balance) for n in counts if n]) if any(counts) else np.zeros(0)
+    return per_pair / per_pair.mean() if len(per_pair) else per_pair
 
 
 def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out: Path, s: LinkerTrainConfig,
@@ -103,11 +119,11 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     with tempfile.TemporaryDirectory(prefix="siamtrack-linker-") as work:
         train_dirs = _copies(data_dir, train_seqs, s.rate_steps, Path(work))
         print("sampling training pairs", flush=True)
-        x_tr, y_tr, _ = _collect(train_dirs, matcher, s, (0.0, cut), s.seed, calibrations)
-        x_ho, y_ho, _ = _collect(train_dirs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
+        x_tr, y_tr, _, w_tr = _collect(train_dirs, matcher, s, (0.0, cut), s.seed, calibrations)
+        x_ho, y_ho, _, w_ho = _collect(train_dirs, matcher, s, (cut, 1.0), s.seed + 100, calibrations)
     if val_seqs:
         print("sampling validation pairs", flush=True)
-        x_va, y_va, g_va = _collect(_copies(data_dir, val_seqs, [1], Path()), matcher, s, (0.0, 1.0), s.seed + 200,
+        x_va, y_va, g_va, _ = _collect(_copies(data_dir, val_seqs, [1], Path()), matcher, s, (0.0, 1.0), s.seed + 200,
                                     calibrations)
     else:
         x_va, y_va, g_va = np.zeros((0, x_tr.shape[1])), np.zeros(0), np.zeros(0, int)
@@ -115,8 +131,10 @@ def run_linker_training(data_dir: Path, train_seqs: list[str], val_seqs: list[st
     params = {"objective": "binary:logistic", "eval_metric": ["logloss", "auc"], "max_depth": s.max_depth,
               "eta": s.learning_rate, "subsample": s.subsample, "colsample_bytree": s.colsample_bytree,
               "min_child_weight": s.min_child_weight, "tree_method": "hist", "nthread": 2, "seed": s.seed}
-    train = xgb.DMatrix(x_tr, label=y_tr, feature_names=names)
-    holdout = xgb.DMatrix(x_ho, label=y_ho, feature_names=names)
+    # weights only when asked for: without them XGBoost's trees are the same bytes as before the option
+    balanced = s.balance_sequences > 0
+    train = xgb.DMatrix(x_tr, label=y_tr, feature_names=names, weight=w_tr if balanced else None)
+    holdout = xgb.DMatrix(x_ho, label=y_ho, feature_names=names, weight=w_ho if balanced else None)
     booster = xgb.train(params, train, num_boost_round=s.rounds, evals=[(holdout, "holdout")],
                         early_stopping_rounds=s.early_stopping, verbose_eval=50)
     rounds = booster.best_iteration + 1

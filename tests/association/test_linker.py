@@ -118,3 +118,19 @@ def test_prediction_is_xgboosts_own_for_any_leading_shape():
     assert got.shape == (9, 13) and got.dtype == np.float64
     np.testing.assert_array_equal(got, expected.reshape(9, 13).astype(np.float64))
     np.testing.assert_array_equal(linker.probability(features[:, 2::3]), got[:, 2::3])  # strided input
+
+
+def test_sequence_balance_weighs_each_sequence_alike_or_each_pair_alike():
+    from siamtrack.association.training.train import sequence_weights
+    from siamtrack.siamese_cnn import InputError
+
+    counts = [1000, 10]
+    alike = sequence_weights(counts, 0.0)
+    assert np.allclose(alike, 1.0) and len(alike) == 1010
+    equal = sequence_weights(counts, 1.0)
+    assert equal[:1000].sum() == pytest.approx(equal[1000:].sum())  # the short sequence counts as much
+    assert equal.mean() == pytest.approx(1.0)
+    half = sequence_weights(counts, 0.5)
+    assert half[:1000].sum() / half[1000:].sum() == pytest.approx(10.0)  # sqrt(1000 / 10)
+    with pytest.raises(InputError, match="balance_sequences"):
+        sequence_weights(counts, 1.5)
