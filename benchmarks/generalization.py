@@ -46,6 +46,7 @@ SEQUENCES = ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "MOT16-09", "MOT16-11-h
 METHODS = ("siamtrack", "siamtrack geometry", *PEERS)
 FIELDS = ("HOTA", "IDF1", "MOTA", "DetA", "AssA", "IDSW")
 RECIPE = Path(__file__).with_name("protocol.yaml")
+START = Path(__file__).with_name("protocol_start.yaml")  # the rule searches' first trial (not the shipped defaults)
 RESULTS = Path(__file__).with_name("results") / "generalization.json"
 
 
@@ -297,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the parts without learned models (geometry scorer, peers); no report")
     parser.add_argument("--siamtrack-seed", type=int, help="another seed for siamtrack's rule search only (to "
                                                            "measure the protocol's seed noise; with --name)")
-    parser.add_argument("--config", type=Path, help="runtime config to start each fold's search from")
+    parser.add_argument("--config", type=Path, default=START,
+                        help="runtime config to start each fold's search from (default: protocol_start.yaml)")
     args = parser.parse_args(argv)
     args.rates = [int(r) for r in args.rates.split(",")]
     args.tune_rates = [int(r) for r in args.tune_rates.split(",")]

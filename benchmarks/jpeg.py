@@ -10,7 +10,7 @@ chosen rules (read back from the protocol's ``--result``; ``--set``/``--siamtrac
 the run's own) track every held-out cell twice: on its frames as they are, which must give the
 stored figure again (a check that the run is rebuilt faithfully), and re-encoded at ``--quality``.
 Only pixels change: boxes, detections and rules are the same. Writes
-``benchmarks/results/<result>-jpeg<quality>.json`` and prints the table.
+``benchmarks/results/jpeg<quality>-<result>.json`` and prints the table.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.generalization import RESULTS, SEQUENCES, _score, log
+from benchmarks.generalization import RESULTS, SEQUENCES, START, _score, log
 from siamtrack.configs import load_config
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, with_settings
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/protocol"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--siamtrack-set", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--config", type=Path)
+    parser.add_argument("--config", type=Path, default=START)
     parser.add_argument("--folds", help="comma-separated held-out sequences (default: all in the result)")
     args = parser.parse_args(argv)
     path = RESULTS.with_name(f"{args.result}.json")
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
               for s in dict.fromkeys(r["sequence"] for r in rows)}
     out.update({"mean_shift": float(shift.mean()), "by_sequence": by_seq,
                 "rebuilt_exactly": bool(all(abs(r["again"] - r["stored"]) < 1e-6 for r in rows))})
-    target = RESULTS.with_name(f"{args.result}-jpeg{args.quality}.json")
+    target = RESULTS.with_name(f"jpeg{args.quality}-{args.result}.json")
     target.write_text(json.dumps(out, indent=2))
     lines = [f"| cell | stored HOTA | rebuilt | JPEG {args.quality} | shift |", "|---|---|---|---|---|"]
     lines += [f"| {r['sequence']} 1/{r['rate']} | {r['stored']:.1f} | {r['again']:.1f} | {r['jpeg']:.1f} | "

@@ -47,7 +47,7 @@ def test_defaults_are_written_once_in_the_yaml_files():
 
     walk(Config)
     walk(TrainingConfig)
-    assert load_config().tracker.min_hits == 4  # the YAML's value, which a Python user gets too
+    assert load_config().tracker.min_hits == 2  # the YAML's value, which a Python user gets too
     assert load_training_config().matcher_training.patch.height == 64
 
 

@@ -97,9 +97,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ca = sub.add_parser("calibrate-scores", help="refit the detector-score calibrations (raw ACF/DPM scores -> "
                                                  "P(person)) on training sequences and print them")
     ca.add_argument("--data", type=Path, required=True, help="folder of MOT sequences with gt and det")
-    ca.add_argument("--acf-seqs", default="TUD-Stadtmitte,KITTI-17",
+    ca.add_argument("--acf-seqs", default="TUD-Campus,TUD-Stadtmitte,KITTI-17",
                     help="sequences whose det/det.txt holds ACF scores (default: the shipped fit's)")
-    ca.add_argument("--dpm-seqs", default="MOT16-11-half",
+    ca.add_argument("--dpm-seqs", default="MOT16-09,MOT16-11-half",
                     help="sequences whose det/det.txt holds DPM scores (default: the shipped fit's)")
     return parser
 
@@ -203,7 +203,7 @@ def _cmd_calibrate_scores(args: argparse.Namespace) -> int:
         print(f"{family}: slope {fit.slope:.4g}  centre {fit.centre:.4g}  ({fit.boxes} boxes, {fit.people} "
               f"matching a person, from {', '.join(fit.sequences)})")
     print("shipped in tracker/io/score_calibration.py as CALIBRATIONS = {"
-          + ", ".join(f'"{k}": ({f.slope:.3g}, {f.centre:.3g})' for k, f in fits.items()) + "}")
+          + ", ".join(f'"{k}": ({f.slope:.4g}, {f.centre:.4g})' for k, f in fits.items()) + "}")
     return 0
 
 

@@ -5,9 +5,11 @@ DPM (MOT16) from -0.5 to about 5, Faster R-CNN is already in [0, 1]. The tracker
 (``min_score``, ``birth_score``) are probabilities, so one config serves every source.
 
 Each calibration is a logistic curve p = sigmoid(a * (s - b)) fitted by maximum likelihood to
-"box overlaps a gt person at IoU >= 0.5" on the *training* sequences only (ACF: TUD-Stadtmitte and
-KITTI-17; DPM: MOT16-11-half). ``siamtrack calibrate-scores --data ../shared/data/mot`` refits them
-(``tracker/app/calibrate.py``) and prints these constants.
+"box overlaps a gt person at IoU >= 0.5" on every labelled sequence the shipped models were
+trained on (ACF: TUD-Campus, TUD-Stadtmitte and KITTI-17; DPM: MOT16-09 and MOT16-11-half; the
+leave-one-out protocol fits its own per fold, from its training sequences only).
+``siamtrack calibrate-scores --data ../shared/data/mot`` refits them (``tracker/app/calibrate.py``)
+and prints these constants.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import numpy as np
 from siamtrack.siamese_cnn.errors import InputError
 
 CALIBRATIONS: dict[str, tuple[float, float]] = {
-    "acf": (0.0801, 21.0),
-    "dpm": (3.54, -0.0928),
+    "acf": (0.07717, 20.24),
+    "dpm": (2.935, -0.02189),
 }
 SOURCES = ("auto", "acf", "dpm", "probability")
 

@@ -20,7 +20,8 @@ def test_the_logistic_fit_finds_a_known_curve():
 
 @needs_shared
 def test_the_shipped_constants_are_reproduced():
-    fits = fit_calibrations(SHARED_MOT, {"acf": ["TUD-Stadtmitte", "KITTI-17"], "dpm": ["MOT16-11-half"]})
+    fits = fit_calibrations(SHARED_MOT, {"acf": ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17"],
+                                         "dpm": ["MOT16-09", "MOT16-11-half"]})
     for family, (slope, centre) in CALIBRATIONS.items():
         assert fits[family].slope == pytest.approx(slope, rel=2e-3)
         assert fits[family].centre == pytest.approx(centre, rel=2e-3, abs=1e-3)
