@@ -11,7 +11,7 @@ of a partial affine transform. Deterministic; the identity when too little textu
 
 Why these sizes: 80 corners with 11 px windows on 2 pyramid levels follow the first version's
 transforms (300 corners, 21 px, 3 levels at 480 px: ~7 ms a frame) to 0.4 px median at 1080p
-on the moving-camera sequence, at ~1 ms. The matcher's own dense flow (DIS at 160 px, free)
+on the moving-camera sequence, at 1.6-2.1 ms (BENCHMARKS §5). The matcher's own dense flow (DIS at 160 px, free)
 was tried first: 1.3 px, and through the protocol it kept only half the gain on that sequence.
 """
 
