@@ -54,7 +54,8 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def _score(rows, perception: SequencePerception, work: Path) -> dict:
+def score_rows(rows, perception: SequencePerception, work: Path) -> dict:
+    """TrackEval's summary of ``rows`` on the perceived sequence (the result file goes under ``work``)."""
     name = perception.info.name
     result = work / name / f"{name}.txt"
     result.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,7 @@ def _score(rows, perception: SequencePerception, work: Path) -> dict:
 
 
 def _peer_mean(name: str, perceptions: list[SequencePerception], values: dict, work: Path) -> float:
-    return float(np.mean([_score(run_peer(name, p, values["min_score"], values["buffer_seconds"]), p,
+    return float(np.mean([score_rows(run_peer(name, p, values["min_score"], values["buffer_seconds"]), p,
                                  work / name)["HOTA"] for p in perceptions]))
 
 
@@ -116,10 +117,10 @@ def _reference_part(fold: Fold, args, base: Config, cal: dict, space, work: Path
         log(f"[{fold.held_out}] geometry and peers: cell 1/{cell.rate}")
         held = perceive(cell.data_dir / cell.sequence, geometry, space.floor, cal)
         out = work / f"rate{cell.rate}"
-        row = {"siamtrack geometry": _score(replay(held, tuned["siamtrack geometry"]), held, out / "geometry")}
+        row = {"siamtrack geometry": score_rows(replay(held, tuned["siamtrack geometry"]), held, out / "geometry")}
         for name in PEERS:
             s = chosen[name]["settings"]
-            row[name] = _score(run_peer(name, held, s["min_score"], s["buffer_seconds"]), held, out / name)
+            row[name] = score_rows(run_peer(name, held, s["min_score"], s["buffer_seconds"]), held, out / name)
         results[str(cell.rate)] = {"sequence": cell.sequence, "frame_rate": held.info.frame_rate,
                                    "frames": held.info.length, "methods": row}
     return {"chosen": chosen, "cells": results,
@@ -135,7 +136,7 @@ def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Pat
     results = {}
     for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
         held = perceive(cell.data_dir / cell.sequence, learned, space.floor, cal)
-        results[str(cell.rate)] = _score(replay(held, tuned), held, work / f"rate{cell.rate}" / "siamtrack")
+        results[str(cell.rate)] = score_rows(replay(held, tuned), held, work / f"rate{cell.rate}" / "siamtrack")
     return {"chosen": chosen, "cells": results,
             "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
 
@@ -153,7 +154,7 @@ def _config_key(config: Config) -> dict:
     return data
 
 
-def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
+def run_fold(fold: Fold, args: argparse.Namespace, base: Config, learned_base: Config) -> dict | None:
     """The fold's record (None with ``--reference-only``: the model-free part is computed and cached)."""
     start = time.monotonic()
     space = load_space(TUNE_SPACE, base)
@@ -170,8 +171,7 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config) -> dict | None:
         return None
     recipe = load_training_config(args.recipe, args.recipe_set)
     models = train_fold_models(fold, args.data, args.reid, args.models or args.out / "models", recipe, log, cal)
-    learned = with_settings(load_config(args.config, [*args.overrides, *args.siamtrack_set]),
-                            {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
+    learned = with_settings(learned_base, {"matcher.weights": str(models.matcher), "linker.model": str(models.linker)})
     siamtrack = _cached(folds_dir / f"{fold.held_out}.{args.name or 'siamtrack'}.json",
                         recipe_key("learned", *common, file_digest(models.matcher), file_digest(models.linker),
                                    *([] if args.siamtrack_seed is None else [args.siamtrack_seed]),
@@ -310,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     base = load_config(args.config, args.overrides)
     start = time.monotonic()
     wanted = args.folds.split(",") if args.folds else SEQUENCES
-    records = [run_fold(f, args, base) for f in folds(SEQUENCES) if f.held_out in wanted]
+    learned_base = load_config(args.config, [*args.overrides, *args.siamtrack_set])  # base + siamtrack's levers
+    records = [run_fold(f, args, base, learned_base) for f in folds(SEQUENCES) if f.held_out in wanted]
     if args.reference_only:
         return 0
     minutes = (time.monotonic() - start) / 60

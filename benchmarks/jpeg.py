@@ -24,25 +24,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.generalization import RESULTS, SEQUENCES, START, _score, log
+from benchmarks.generalization import RESULTS, SEQUENCES, START, log, score_rows
 from siamtrack.configs import load_config
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, with_settings
 from siamtrack.tracker.core.perception import perceive, replay
 from siamtrack.tracker.eval.protocol import cells, folds
-from siamtrack.tracker.io.mot import IMAGE_EXTENSIONS, read_seqinfo
+from siamtrack.tracker.io.frames import open_frames
+from siamtrack.tracker.io.mot import read_seqinfo
 
 
 def reencoded_copy(seq_dir: Path, quality: int, out_dir: Path) -> Path:
     """``seq_dir`` with every frame decoded and written again as JPEG at ``quality``; labels copied."""
     info = read_seqinfo(seq_dir)
     target = out_dir / seq_dir.name
-    frames = sorted(p for p in (seq_dir / info.image_dir).iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
     images = target / "img1"
-    if not (images.is_dir() and len(list(images.iterdir())) == len(frames)):
+    if not (images.is_dir() and len(list(images.iterdir())) == info.length):  # made by an earlier run
         images.mkdir(parents=True, exist_ok=True)
-        for path in frames:
-            cv2.imwrite(str(images / f"{path.stem}.jpg"), cv2.imread(str(path)), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        for index, image in open_frames(seq_dir):
+            cv2.imwrite(str(images / f"{index:06d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     for part in ("det", "gt"):
         shutil.copytree(seq_dir / part, target / part, dirs_exist_ok=True)
     text = (seq_dir / "seqinfo.ini").read_text()
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             jpeg = reencoded_copy(seq, args.quality, work / f"rate{cell.rate}")
             for label, seq_dir in (("again", seq), ("jpeg", jpeg)):
                 held = perceive(seq_dir, config, floor, cal)
-                scores = _score(replay(held, config), held, work / label / f"rate{cell.rate}")
+                scores = score_rows(replay(held, config), held, work / label / f"rate{cell.rate}")
                 row[label], row[f"{label}_idf1"] = scores["HOTA"], scores["IDF1"]
             out["cells"].append(row)
     rows = out["cells"]

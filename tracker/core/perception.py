@@ -32,6 +32,7 @@ from .build import build_scorer, build_tracker
 from .camera import CameraMeter
 from .loop import RowCollector, run_frames
 from .online import Rows
+from .sequence import frame_use
 
 
 @dataclass
@@ -105,18 +106,10 @@ def perceive(seq_dir: Path, config: Config, floor: float,
     kept = BoxTable(*(column[table.scores >= floor] for column in
                       (table.frames, table.ids, table.boxes, table.scores, table.classes)))
     scorer = build_scorer(config, info.frame_rate)
-    has_frames = (seq_dir / info.image_dir).is_dir()
-    if scorer.needs_images and not has_frames:
-        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
-                         "(use --scorer geometry for box-only data)")
-    camera = config.tracker.camera_motion and has_frames  # box-only data: tracked without (as track_sequence)
+    pixels, camera = frame_use(seq_dir, info, scorer, config)
     describer = _Describer(scorer, camera)
-
-    if scorer.needs_images or camera:
-        frames = prefetched(open_frames(seq_dir))
-    else:
-        frames = ((index, None) for index in range(1, info.length + 1))
-    run_frames(frames, PreparedDetections(kept, 0), describer, [], scorer.needs_images or camera)
+    frames = prefetched(open_frames(seq_dir)) if pixels else ((index, None) for index in range(1, info.length + 1))
+    run_frames(frames, PreparedDetections(kept, 0), describer, [], pixels)
     return SequencePerception(seq_dir, info, floor, describer.seen)
 
 

@@ -3,13 +3,13 @@ read only if the scorer looks at pixels."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from siamtrack.association.scorer import LinkScorer
 from siamtrack.configs import Config
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.background import prefetched
@@ -42,6 +42,20 @@ def _indices(length: int) -> Iterator[tuple[int, np.ndarray | None]]:
         yield index, None
 
 
+def frame_use(seq_dir: Path, info: SeqInfo, scorer: LinkScorer, config: Config) -> tuple[bool, bool]:
+    """(read the frames, measure the camera's motion on them) for tracking ``seq_dir``.
+
+    The learned scorer needs the frames (an error without them); camera motion is measured where
+    they exist, and box-only data is tracked without it.
+    """
+    has_frames = (seq_dir / info.image_dir).is_dir()
+    if scorer.needs_images and not has_frames:
+        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
+                         "(use --scorer geometry for box-only data)")
+    camera = config.tracker.camera_motion and has_frames
+    return scorer.needs_images or camera, camera
+
+
 def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Placement = no_placement) -> SequenceRun:
     """Track one MOT sequence from a detection file (``placement``: where the app wants the threads)."""
     info = read_seqinfo(seq_dir)
@@ -51,15 +65,8 @@ def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Pla
                          f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
     check_mode(config)
     scorer = build_scorer(config, info.frame_rate)
-    has_frames = (seq_dir / info.image_dir).is_dir()
-    if scorer.needs_images and not has_frames:
-        raise InputError(f"{seq_dir}: no {info.image_dir}/ frames, and the learned scorer needs them "
-                         "(use --scorer geometry for box-only data)")
-    # camera motion is measured on the frames: box-only data is tracked without it (and the run says so)
-    without_camera = config.tracker.camera_motion and not has_frames
-    if without_camera:
-        config = dataclasses.replace(config, tracker=dataclasses.replace(config.tracker, camera_motion=False))
-    pixels = scorer.needs_images or config.tracker.camera_motion
+    pixels, camera = frame_use(seq_dir, info, scorer, config)
+    without_camera = config.tracker.camera_motion and not camera  # the run says so
     collector = RowCollector()
     with placement(pixels) as reader_start:
         frames = (prefetched(open_frames(seq_dir), on_start=reader_start) if pixels
