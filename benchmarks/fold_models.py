@@ -43,7 +43,7 @@ def _data_fingerprint(data_dir: Path, names: list[str]) -> str:
 
 # Options added to a recipe after models were cached, at the value that trains what was trained
 # before them: left out of the key, so adding an option does not void the cache.
-NEUTRAL = {"rate_steps": [1], "time_aware_motion": False, "balance_sequences": 0.0}
+NEUTRAL = {"rate_steps": [1], "time_aware_motion": False, "balance_sequences": 0.0, "camera_motion": False}
 
 
 def _effective(recipe: dict) -> dict:

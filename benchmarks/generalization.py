@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import fcntl
 import json
 import sys
 import time
@@ -33,6 +34,7 @@ from benchmarks.fold_models import file_digest, fold_calibrations, recipe_key, t
 from benchmarks.peers import PEER_SPACE, PEER_START, PEERS, SEARCHED, run_peer
 from siamtrack.configs import Config, load_config
 from siamtrack.configs.training import load_training_config
+from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.search import search
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, tune, with_settings
@@ -75,18 +77,25 @@ def training_copies(fold: Fold, data_dir: Path, rates: list[int], work: Path) ->
 
 
 def _cached(path: Path, key: str, compute) -> dict:
-    """``compute()``'s record, or the one stored at ``path`` under the same key."""
-    if path.is_file():
-        stored = json.loads(path.read_text())
-        if stored.get("key") == key:
-            log(f"reusing {path}")
-            return stored
-    start = time.monotonic()
-    record = {"key": key, **compute()}
-    record["minutes"] = (time.monotonic() - start) / 60
+    """``compute()``'s record, or the one stored at ``path`` under the same key.
+
+    Held under a lock file beside ``path``: runs of several seeds or levers side by side share one
+    computation of a common part (the other run waits, then reads it) instead of each doing it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, default=float))
-    return record
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            stored = json.loads(path.read_text())
+            if stored.get("key") == key:
+                log(f"reusing {path}")
+                return stored
+        start = time.monotonic()
+        record = {"key": key, **compute()}
+        record["minutes"] = (time.monotonic() - start) / 60
+        with atomic_write(path) as handle:
+            json.dump(record, handle, indent=2, default=float)
+        return record
 
 
 def _tune_siamtrack(config: Config, perceptions: list[SequencePerception], space, args,
@@ -157,9 +166,9 @@ def _config_key(config: Config) -> dict:
 def run_fold(fold: Fold, args: argparse.Namespace, base: Config, learned_base: Config) -> dict | None:
     """The fold's record (None with ``--reference-only``: the model-free part is computed and cached)."""
     start = time.monotonic()
-    space = load_space(TUNE_SPACE, base)
+    space = load_space(args.space, base)
     cal = fold_calibrations(args.data, fold)
-    common = [args.trials, args.seed, list(args.rates), list(args.tune_rates), TUNE_SPACE.read_text(),
+    common = [args.trials, args.seed, list(args.rates), list(args.tune_rates), args.space.read_text(),
               _config_key(base), cal]
     work = args.out / "work" / fold.held_out
     folds_dir = args.out / "folds"
@@ -284,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default=",".join(map(str, RATES)), help="frame-rate divisors of the cells")
     parser.add_argument("--tune-rates", default="1", help="frame-rate divisors of the training copies the rules "
                                                           "are tuned on (e.g. 1,2,3)")
+    parser.add_argument("--space", type=Path, default=TUNE_SPACE,
+                        help="the rule searches' space (default: configs/tune.yaml, what `siamtrack tune` searches)")
     parser.add_argument("--recipe", type=Path, default=RECIPE, help="training recipe (overrides of training.yaml)")
     parser.add_argument("--recipe-set", action="append", default=[], metavar="KEY=VALUE",
                         help="change one recipe setting, e.g. linker_training.rate_steps=[1,2,3] (repeatable)")

@@ -39,6 +39,7 @@ class LinkerTrainConfig:
     extra_gaps: int
     memory: int
     time_aware_motion: bool  # the Kalman filter's noise in seconds (as tracker.time_aware_motion)
+    camera_motion: bool  # predictions moved by the camera's motion (as tracker.camera_motion)
     balance_sequences: float  # pair weights n_seq ** -balance (0: each pair alike; 1: each sequence alike)
     holdout_fraction: float
     rounds: int
@@ -75,7 +76,8 @@ def _collect(seq_dirs: list[Path], matcher: PatchMatcher | None, s: LinkerTrainC
     xs, ys, gs = [], [], []
     for k, seq_dir in enumerate(seq_dirs):
         name = seq_dir.name
-        seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score, calibrations=calibrations)
+        seq = load_sequence(seq_dir, s.det_file, matcher, s.min_score, calibrations=calibrations,
+                            camera_motion=s.camera_motion)
         max_gap = max(1, int(round(s.max_gap_seconds * seq.frame_rate)))
         x, y, g = sample_pairs(seq, matcher, max_gap, s.frame_step, s.extra_gaps, s.memory,
                                frame_range, seed + k, s.time_aware_motion)

@@ -138,6 +138,9 @@ class BoxKalman:
     def update(self, box: np.ndarray) -> None:
         self._bank.update(np.zeros(1, int), box)
 
+    def warp(self, transform: np.ndarray) -> None:
+        self._bank.warp(transform)
+
     def box(self) -> np.ndarray:
         return self._bank.boxes()[0]
 

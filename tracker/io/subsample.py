@@ -48,6 +48,10 @@ def _renumbered_rows(path: Path, kept: np.ndarray) -> str:
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
+    """Link ``target`` to ``source``; a link already there is left alone, so that a copy being
+    rebuilt never misses a frame for a process reading it at the same time."""
+    if target.is_symlink() and os.readlink(target) == str(source.resolve()):
+        return
     with contextlib.suppress(FileNotFoundError):
         target.unlink()
     try:

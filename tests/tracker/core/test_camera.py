@@ -57,6 +57,45 @@ def test_warping_moves_boxes_and_velocities_with_the_camera():
     assert np.allclose(bank.position_std(), 2 * before)
 
 
+def test_linker_training_predicts_a_lost_track_where_the_tracker_does_on_a_moving_camera():
+    from siamtrack.association.training.pairs import predicted_after
+
+    box, velocity = np.array([[100.0, 50.0, 40.0, 100.0]]), np.array([[2.0, -1.0, 0.5, 1.0]])  # top-left, per frame
+    theta = 0.01
+    turn = np.array([[1.02 * np.cos(theta), -1.02 * np.sin(theta), 6.0],
+                     [1.02 * np.sin(theta), 1.02 * np.cos(theta), -3.0]])  # zooms, turns and pans each frame
+    cameras = np.repeat(IDENTITY[None], 12, axis=0)
+    cameras[5:11] = turn
+    bank = KalmanBank()
+    bank.add(box)
+    bank.mean[0, 4:] = [velocity[0, 0] + velocity[0, 2] / 2, velocity[0, 1] + velocity[0, 3] / 2, 0.5, 1.0]
+    for frame in range(5, 11):  # the track last seen at frame 4, lost until frame 10
+        bank.predict()
+        bank.warp(cameras[frame])
+    predicted, moved_velocity = predicted_after(box, velocity, cameras, frame=10, gap=6)
+    assert np.allclose(predicted, bank.boxes()) and np.allclose(moved_velocity, bank.velocities())
+    assert not np.allclose(predicted, predicted_after(box, velocity, None, 10, 6)[0], atol=5.0)
+    still = predicted_after(box, velocity, np.repeat(IDENTITY[None], 12, axis=0), 10, 6)
+    assert np.allclose(still[0], predicted_after(box, velocity, None, 10, 6)[0])
+
+
+def test_compensated_training_pairs_come_from_the_frames_and_not_from_box_only_data(tmp_path):
+    from siamtrack.association.training.pairs import load_sequence
+
+    seq = load_sequence(DEMO_SEQ, "det/det.txt", None, 0.3, camera_motion=True)
+    length = len(seq.cameras) - 1
+    assert seq.descriptors is None and length == 71 and np.allclose(seq.cameras[1], IDENTITY)
+    measured = seq.cameras[2:]
+    assert not np.array_equal(measured, np.broadcast_to(IDENTITY, measured.shape))  # measured, not assumed
+    assert np.allclose(measured[:, :, :2], np.eye(2), atol=0.01) and np.abs(measured[:, :, 2]).max() < 1.0  # a tripod
+    boxes_only = tmp_path / "seq"
+    for part in ("gt", "det"):
+        (boxes_only / part).mkdir(parents=True)
+        (boxes_only / part / f"{part}.txt").write_text((DEMO_SEQ / part / f"{part}.txt").read_text())
+    (boxes_only / "seqinfo.ini").write_text((DEMO_SEQ / "seqinfo.ini").read_text())
+    assert load_sequence(boxes_only, "det/det.txt", None, 0.3, camera_motion=True).cameras is None
+
+
 def test_compensation_on_a_static_camera_tracks_the_clip_as_well():
     import dataclasses
 

@@ -49,3 +49,12 @@ def test_bad_steps_are_refused():
     assert kept_frames(7, 3).tolist() == [1, 4, 7]
     with pytest.raises(InputError, match="step must be at least 1"):
         kept_frames(7, 0)
+
+
+def test_making_a_copy_again_leaves_its_frames_in_place(tmp_path):
+    """Protocol runs side by side rebuild the same copies: a frame must never vanish under a reader."""
+    out = subsample_sequence(DEMO_SEQ, 2, tmp_path)
+    frame = out / "img1" / "000003.jpg"
+    before = frame.lstat().st_ino
+    assert subsample_sequence(DEMO_SEQ, 2, tmp_path) == out
+    assert frame.lstat().st_ino == before and frame.resolve() == (DEMO_SEQ / "img1" / "000005.jpg").resolve()
