@@ -78,6 +78,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tu.add_argument("--seed", type=int, default=0, help="seed of the search (same seed, same result)")
     tu.add_argument("--out", type=Path, required=True, help="config file to write (YAML; give it to --config)")
     tu.add_argument("--space", type=Path, help="search space file (default: configs/tune.yaml)")
+    tu.add_argument("--rates", default="1", help="also tune on each sequence at 1/k of its frame rate, e.g. 1,2,3 "
+                                                 "(rules that hold for slower cameras too; default: 1)")
     tu.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     _add_config_flags(tu)
 
@@ -156,12 +158,20 @@ def _cmd_track(args: argparse.Namespace) -> int:
     return 130 if summary.interrupted else 0
 
 
+def _rates(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(k) for k in text.split(","))
+    except ValueError:
+        raise InputError(f"--rates {text}: comma-separated whole numbers, e.g. 1,2,3") from None
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
     from .tune import run_tune
 
     config = _runtime_config(args)
     run_tune(args.data, _names(args.seqs) if args.seqs else None, config, args.trials, args.seed, args.out,
-             args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]))
+             args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]),
+             rates=_rates(args.rates))
     return 0
 
 

@@ -28,6 +28,7 @@ from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.core.perception import SequencePerception, perceive, replay
 from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.io.mot import write_results
+from siamtrack.tracker.io.subsample import subsample_sequence
 
 from .search import Param, SearchResult, parse_param, search
 
@@ -118,15 +119,20 @@ def tune(perceptions: list[SequencePerception], config: Config, space: TuneSpace
 
 
 def perceive_all(data_dir: Path, names: list[str], config: Config, floor: float,
-                 calibrations: dict[str, tuple[float, float]] | None = None, progress=None) -> list[SequencePerception]:
+                 calibrations: dict[str, tuple[float, float]] | None = None, progress=None,
+                 rates: tuple[int, ...] = (1,), work: Path | None = None) -> list[SequencePerception]:
+    """Each sequence perceived once, at its frame rate and at 1/k of it for every k > 1 in ``rates``
+    (copies with frames linked, made under ``work``)."""
     out = []
     for name in names:
         seq_dir = Path(data_dir) / name
         if not (seq_dir / "gt" / "gt.txt").is_file():
             raise InputError(f"{seq_dir}: not a MOT sequence with gt/gt.txt (tune needs labelled sequences)")
-        out.append(perceive(seq_dir, config, floor, calibrations))
-        if progress is not None:
-            progress(name)
+        for k in rates:
+            copy = seq_dir if k == 1 else subsample_sequence(seq_dir, k, Path(work or tempfile.gettempdir()))
+            out.append(perceive(copy, config, floor, calibrations))
+            if progress is not None:
+                progress(copy.name)
     return out
 
 
@@ -142,11 +148,13 @@ def write_tuned(path: Path, result: TuneResult, header: list[str]) -> None:
 
 
 def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: int, seed: int, out: Path,
-             space_path: Path | None = None, progress: bool = True, command: str = "siamtrack tune") -> TuneResult:
-    """The ``tune`` command: perceive once, search, write ``out``, print what was found."""
-    import optuna
-    from tqdm import tqdm
+             space_path: Path | None = None, progress: bool = True, command: str = "siamtrack tune",
+             rates: tuple[int, ...] = (1,)) -> TuneResult:
+    """The ``tune`` command: perceive once, search, write ``out``, print what was found.
 
+    ``rates``: also tune on each sequence at 1/k of its frame rate, so that the rules hold for
+    cameras slower than the labelled ones (and the objective, averaged over more copies, is smoother).
+    """
     from siamtrack.tracker.eval.runner import find_sequences
 
     if out.suffix not in (".yaml", ".yml"):
@@ -154,9 +162,20 @@ def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: in
     space = load_space(space_path or TUNE_SPACE, config)
     names = find_sequences(Path(data_dir), names)
     start = time.monotonic()
-    perceptions = perceive_all(data_dir, names, config, space.floor,
-                               progress=(lambda name: print(f"perceived {name}", file=sys.stderr, flush=True))
-                               if progress else None)
+    if any(k < 1 for k in rates) or 1 not in rates:
+        raise InputError(f"--rates {','.join(map(str, rates))}: frame-rate divisors of at least 1, including 1")
+    with tempfile.TemporaryDirectory(prefix="siamtrack-rates-") as copies:
+        perceptions = perceive_all(data_dir, names, config, space.floor,
+                                   progress=(lambda name: print(f"perceived {name}", file=sys.stderr, flush=True))
+                                   if progress else None, rates=tuple(rates), work=Path(copies))
+        return _search_and_write(perceptions, config, space, trials, seed, out, progress, command, start)
+
+
+def _search_and_write(perceptions: list[SequencePerception], config: Config, space: TuneSpace,
+                      trials: int, seed: int, out: Path, progress: bool, command: str, start: float) -> TuneResult:
+    import optuna
+    from tqdm import tqdm
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the command's own bar says what matters
     with tqdm(total=trials, desc="trials", disable=not progress, file=sys.stderr) as bar:
         def on_trial(k: int, value: float, best: float) -> None:
@@ -167,8 +186,8 @@ def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: in
     minutes = (time.monotonic() - start) / 60
     found = result.search
     header = [f"written by: {command}",
-              f"mean HOTA over {', '.join(names)}: {found.best_value:.2f} (the starting config: "
-              f"{found.start_value:.2f}); {trials} trials, seed {seed}, {minutes:.1f} min",
+              f"mean HOTA over {', '.join(p.info.name for p in perceptions)}: {found.best_value:.2f} (the starting "
+              f"config: {found.start_value:.2f}); {trials} trials, seed {seed}, {minutes:.1f} min",
               "per sequence: " + ", ".join(f"{k} {v:.2f}" for k, v in result.per_sequence.items()),
               "tuned on these sequences: a figure measured on them is not a fair one"]
     write_tuned(out, result, header)

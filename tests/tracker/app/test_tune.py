@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,28 @@ def test_tune_cli_writes_a_config_that_eval_reproduces(tmp_path: Path, capsys):
     assert hota == pytest.approx(best, abs=0.006)  # the header rounds to 2 decimals
 
 
+def test_tune_on_slower_copies_scores_each_and_leaves_no_copy_behind(tmp_path: Path, capsys):
+    out = tmp_path / "tuned.yaml"
+    before = set(Path(tempfile.gettempdir()).glob("siamtrack-rates-*"))
+    assert main(["tune", "--data", str(DEMO_DATA), "--trials", "3", "--rates", "1,3", "--scorer", "geometry",
+                 "--out", str(out), "--quiet"]) == 0
+    header = [line for line in out.read_text().splitlines() if line.startswith("#")]
+    per_sequence = dict(part.rsplit(" ", 1) for part in header[2].removeprefix("# per sequence: ").split(", "))
+    assert set(per_sequence) == {"TUD-Campus", "TUD-Campus-every3"}
+    assert "over TUD-Campus, TUD-Campus-every3:" in header[1]
+    best = float(header[1].split("every3: ")[1].split(" ")[0])
+    assert best == pytest.approx(sum(map(float, per_sequence.values())) / 2, abs=0.01)
+    assert set(Path(tempfile.gettempdir()).glob("siamtrack-rates-*")) == before
+
+
 def test_tune_mistakes_are_one_line_errors(tmp_path: Path, capsys):
     bad_space = tmp_path / "space.yaml"
     cases = [
         (["--out", str(tmp_path / "t.txt")], "written as YAML"),
         (["--out", str(tmp_path / "t.yaml"), "--seqs", "Nope"], "no sequence named Nope"),
         (["--out", str(tmp_path / "t.yaml"), "--space", str(bad_space)], "tracker has no setting 'bogus'"),
+        (["--out", str(tmp_path / "t.yaml"), "--rates", "2,3"], "including 1"),
+        (["--out", str(tmp_path / "t.yaml"), "--rates", "1,half"], "comma-separated whole numbers"),
     ]
     bad_space.write_text("floor: 0.1\nspace:\n  tracker.bogus: [1, 2]\n")
     for extra, expected in cases:
