@@ -33,6 +33,7 @@ class TrackRules:
     cascade: bool
     time_aware_motion: bool  # Kalman noise per second, not per frame (tracker/core/kalman.py)
     camera_motion: bool  # warp the tracks' predictions by the camera's motion (tracker/core/camera.py)
+    smooth_seconds: float  # sigma of the boxes' smoothing over time when a track is written (0: off)
 
     def max_gap_frames(self, frame_rate: float) -> int:
         return max(1, int(round(self.max_gap_seconds * frame_rate)))

@@ -110,5 +110,5 @@ def track_global(per_frame: list[FrameDetections], scorer: LinkScorer, rules: Tr
         track.frames = [int(all_frames[i]) for i in chain]
         track.boxes = [all_boxes[i] for i in chain]
         track.scores = [float(all_scores[i]) for i in chain]
-        rows.extend(track.rows(rules.interpolate_gaps, max_interp))
+        rows.extend(track.rows(rules.interpolate_gaps, max_interp, rules.smooth_seconds * frame_rate))
     return rows

@@ -14,6 +14,8 @@ Rules (all tunables in ``configs/default.yaml`` under ``tracker``, typed by
   is finished. Until then it stays linkable, its box predicted by the Kalman filter.
 * **Gaps**: when a lost track is re-linked, the frames it missed can be filled by linear
   interpolation (``interpolate_gaps``), which is what a viewer would draw anyway.
+* **Smoothing** (``smooth_seconds`` > 0): a track's boxes are re-fitted over time when it is
+  written out (``smoothing.py``); the output then lags by the track's end, never the frame loop.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from siamtrack.siamese_cnn.timing import stage
 
 from .camera import CameraMeter
 from .kalman import KalmanBank
+from .smoothing import smooth_boxes
 
 
 @dataclass
@@ -49,8 +52,10 @@ class Track:
     def last_frame(self) -> int:
         return self.frames[-1]
 
-    def rows(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
-        """MOT result rows of this track, with short gaps filled linearly if asked."""
+    def rows(self, interpolate: bool, max_gap: int,
+             smooth_frames: float = 0.0) -> list[tuple[int, int, float, float, float, float, float]]:
+        """MOT result rows of this track, with short gaps filled linearly if asked, and every box
+        re-fitted over time when ``smooth_frames`` (a Gaussian's sigma) is positive."""
         out: list[tuple[int, int, float, float, float, float, float]] = []
         for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
             if k == 0 and self.first_written:
@@ -64,15 +69,20 @@ class Track:
                         b = (1 - t) * prev_box + t * box
                         out.append((prev_frame + step, self.id, *map(float, b), -1.0))
             out.append((frame, self.id, *map(float, box), float(score)))
+        if smooth_frames > 0 and out:
+            at = np.array([r[0] for r in out])
+            fitted = smooth_boxes(np.array(self.frames), np.array(self.boxes), at, smooth_frames)
+            out = [(r[0], r[1], *map(float, b), r[6]) for r, b in zip(out, fitted, strict=True)]
         return out
 
-    def drain(self, interpolate: bool, max_gap: int) -> list[tuple[int, int, float, float, float, float, float]]:
+    def drain(self, interpolate: bool, max_gap: int,
+              smooth_frames: float = 0.0) -> list[tuple[int, int, float, float, float, float, float]]:
         """Rows of the whole history so far; only the newest entry is kept, as the anchor that later
         gaps are interpolated from.
 
         Lets a long-lived track be written out as it goes, so memory does not grow with its life.
         """
-        out = self.rows(interpolate, max_gap)
+        out = self.rows(interpolate, max_gap, smooth_frames)
         self.frames, self.boxes, self.scores = self.frames[-1:], self.boxes[-1:], self.scores[-1:]
         self.first_written = True
         return out
@@ -90,6 +100,7 @@ class OnlineTracker:
         self.frame_rate = frame_rate
         self.max_gap = rules.max_gap_frames(frame_rate)
         self.max_interpolation = rules.max_interpolation_frames(frame_rate)
+        self.smooth_frames = rules.smooth_seconds * frame_rate
         self._drain_after = 256  # history entries kept per live track before writing them out
         self._live: list[Track] = []
         # row k is the motion state of self._live[k]
@@ -214,11 +225,11 @@ class OnlineTracker:
         """Rows of tracks that can no longer change; they are forgotten here (bounded memory)."""
         rows: Rows = []
         for track in self._finished:
-            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation))
+            rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation, self.smooth_frames))
         self._finished = []
         for track in self._live:  # long-lived tracks: write out what cannot change any more
             if track.id and len(track.frames) > self._drain_after:
-                rows.extend(track.drain(self.rules.interpolate_gaps, self.max_interpolation))
+                rows.extend(track.drain(self.rules.interpolate_gaps, self.max_interpolation, self.smooth_frames))
         return rows
 
     def finish(self) -> Rows:
