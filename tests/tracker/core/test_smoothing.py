@@ -41,7 +41,7 @@ def test_one_observation_or_none_in_reach_falls_back_to_the_nearest():
 def test_the_tracker_writes_the_same_frames_and_ids_with_smoothed_boxes():
     rng = np.random.default_rng(1)
     frames = {f: [list(_walk(np.array([f]))[0] + rng.normal(0, 2.0, 4))] for f in range(1, 41) if not 15 <= f <= 18}
-    raw = run(frames, 40)
+    raw = run(frames, 40, dataclasses.replace(BASE, smooth_seconds=0.0))
     smooth = run(frames, 40, dataclasses.replace(BASE, smooth_seconds=0.2))
     assert [r[:2] for r in raw] == [r[:2] for r in smooth] and len(raw) == 40
     truth = {f: _walk(np.array([f]))[0] for f in range(1, 41)}
