@@ -34,6 +34,7 @@ class TrackRules:
     time_aware_motion: bool  # Kalman noise per second, not per frame (tracker/core/kalman.py)
     camera_motion: bool  # warp the tracks' predictions by the camera's motion (tracker/core/camera.py)
     smooth_seconds: float  # sigma of the boxes' smoothing over time when a track is written (0: off)
+    stitch_seconds: float  # eval/tune: join finished tracklets across gaps up to this long (0: off; stitching.py)
 
     def max_gap_frames(self, frame_rate: float) -> int:
         return max(1, int(round(self.max_gap_seconds * frame_rate)))

@@ -33,6 +33,7 @@ from .camera import CameraMeter
 from .loop import RowCollector, run_frames
 from .online import Rows
 from .sequence import frame_use
+from .stitching import stitch
 
 
 @dataclass
@@ -174,4 +175,4 @@ def replay(perception: SequencePerception, config: Config) -> Rows:
     if config.tracker.camera_motion and config.mode == "online":
         tracker = _CachedCamera(tracker, perception)
     run_frames(frames, perception, tracker, [collector], needs_images=False)
-    return collector.rows
+    return stitch(collector.rows, rate, config.tracker.stitch_seconds)

@@ -20,6 +20,7 @@ from siamtrack.tracker.io.mot import SeqInfo, read_seqinfo
 from .build import build_scorer, build_tracker, check_mode
 from .loop import Placement, RowCollector, no_placement, run_frames
 from .online import Rows
+from .stitching import stitch
 
 
 @dataclass
@@ -73,4 +74,5 @@ def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Pla
                   else _indices(info.length))
         result = run_frames(frames, dets, build_tracker(config, info.frame_rate, scorer), [collector],
                             pixels)
-    return SequenceRun(info, collector.rows, result.seconds, info.length, dets.dropped_outside, without_camera)
+    rows = stitch(collector.rows, info.frame_rate, config.tracker.stitch_seconds)  # offline: the run is whole
+    return SequenceRun(info, rows, result.seconds, info.length, dets.dropped_outside, without_camera)
