@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -26,6 +27,39 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}")
+    return value
+
+
+def _output_stem(source: str) -> str:
+    """The default outputs' name: a file's or folder's stem, ``webcam0``, or the stream URL's last part."""
+    from urllib.parse import urlparse
+
+    from siamtrack.tracker.io.frames import is_stream
+
+    if source.isdigit():
+        return f"webcam{source}"
+    name = Path(urlparse(source).path).name if is_stream(source) or "://" in source else Path(source).name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name.split(".")[0]) if name else ""
+    return stem or (re.sub(r"[^A-Za-z0-9._-]+", "_", urlparse(source).hostname or "") or "tracks")
 
 
 def _version() -> str:
@@ -58,9 +92,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
                                       "MOT-format tracks")
-    tr.add_argument("source", type=Path, help="video file (mp4, avi, ...), image folder, or MOT sequence folder")
-    tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <source name>.tracked.mp4)")
-    tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: beside the video, .txt)")
+    tr.add_argument("source", help="video file (mp4, avi, ...), image folder, MOT sequence folder, webcam index "
+                                   "(0) or stream URL (rtsp://, http(s)://, file://)")
+    tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <name>.tracked.mp4)")
+    tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: <name>.tracked.txt)")
     tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
     tr.add_argument("--detections", type=Path, help="MOT-format detection file instead of a detector")
     tr.add_argument("--detector", choices=["ssdlite", "hog", "onnx"],
@@ -68,6 +103,13 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", type=Path, help="ONNX detector model (with --detector onnx)")
     tr.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     tr.add_argument("--max-frames", type=_positive_int, help="stop after this many frames")
+    tr.add_argument("--conf", type=_probability, help="detection threshold: calibrated scores below it are ignored "
+                                                      "(tracker.min_score)")
+    tr.add_argument("--fps", type=_positive_float, help="the source's frame rate, when it says none or says it wrong")
+    tr.add_argument("--timeout", type=_positive_float, default=10.0,
+                    help="streams: seconds to wait for a connection or a frame (default: 10)")
+    tr.add_argument("--reconnects", type=int, default=3, help="streams: reconnects in a row before the stream is "
+                                                              "taken as ended (default: 3)")
     _add_config_flags(tr)
 
     tu = sub.add_parser("tune", help="search the tracker rules for the best mean HOTA over labelled sequences; "
@@ -144,14 +186,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_track(args: argparse.Namespace) -> int:
     from .track import run_track
 
+    if args.conf is not None:
+        args.overrides = [*args.overrides, f"tracker.min_score={args.conf}"]
     config = _runtime_config(args)
-    stem = args.source.name.split(".")[0] or "tracks"
+    stem = _output_stem(args.source)
     video = None if args.no_video else (args.output or Path(f"{stem}.tracked.mp4"))
-    mot = args.mot_output or (video.with_suffix(".txt") if video is not None else Path(f"{stem}.tracks.txt"))
+    mot = args.mot_output or (video.with_suffix(".txt") if args.output is not None and video is not None
+                              else Path(f"{stem}.tracked.txt"))
     summary = run_track(args.source, config, video, mot, args.detections, args.detector, args.model,
-                        progress=not args.quiet, max_frames=args.max_frames)
+                        progress=not args.quiet, max_frames=args.max_frames, frame_rate=args.fps,
+                        timeout_seconds=args.timeout, reconnects=args.reconnects,
+                        on_warning=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))
     state = "interrupted after" if summary.interrupted else "tracked"
-    print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end")
+    print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end "
+          f"(detections: {summary.detections}; {summary.frame_rate:g} fps source)")
     if summary.dropped_outside:
         print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
     print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
@@ -226,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     # truncated mp4); we report such problems ourselves in one line, so keep theirs quiet unless
     # the user asks. Process-wide, so the command sets it, never the library.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")  # ERROR still prints e.g. "Camera index out of range"
     args = _build_parser().parse_args(argv)
     try:
         commands = {"eval": _cmd_eval, "track": _cmd_track, "demo": _cmd_demo, "tune": _cmd_tune,

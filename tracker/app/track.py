@@ -47,6 +47,8 @@ class TrackSummary:
     mot: Path | None
     interrupted: bool
     dropped_outside: int
+    detections: str = ""  # where the boxes came from: the detector's name or the detection file
+    frame_rate: float = 0.0  # the source's, as tracked
 
     @property
     def fps(self) -> float:
@@ -131,26 +133,29 @@ class _Progress:
         """The bar is closed by the run's exit stack."""
 
 
-def run_track(source: Path, config: Config, video_out: Path | None, mot_out: Path | None,
+def run_track(source: str | Path, config: Config, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str | None = None, model: Path | None = None,
-              progress: bool = True, max_frames: int | None = None) -> TrackSummary:
+              progress: bool = True, max_frames: int | None = None, frame_rate: float | None = None,
+              timeout_seconds: float = 10.0, reconnects: int = 3, on_warning=None) -> TrackSummary:
     """Track ``source`` into ``video_out`` and/or ``mot_out``; detections from the file given, else
-    from ``detector`` (default: ``config.detector.default``)."""
+    from ``detector`` (default: ``config.detector.default``). ``frame_rate`` overrides the source's;
+    ``timeout_seconds``, ``reconnects``, ``on_warning``: for streams (``tracker/io/frames.py``)."""
     if config.mode != "online":
         raise InputError(f"config: siamtrack track runs online (mode: online), not {config.mode!r}: the video shows "
                          "each frame's tracks as they are found; use siamtrack eval for the offline global mode")
     if video_out is not None:  # refuse what we cannot write before any work
         video_format(video_out)
         check_encoder_settings(config.video.codec, config.video.crf)
-    frames = open_frames(source)
+    frames = open_frames(source, frame_rate, timeout_seconds, reconnects, on_warning)
     source_dets: DetectionSource
+    detector_name = detector or config.detector.default
     if detections:
         source_dets = prepare_detections(detections, frames.width, frames.height, config.detections.score_source)
         if frames.length and source_dets.table.last_frame > frames.length:
             raise InputError(f"{detections}: detections reach frame {source_dets.table.last_frame} but {source} has "
                              f"{frames.length} frames")
     else:
-        source_dets = LiveDetections(build_detector(detector or config.detector.default, config.detector, model),
+        source_dets = LiveDetections(build_detector(detector_name, config.detector, model),
                                      frames.width, frames.height)
     target = mot_out or video_out or Path(".")
     tmp_dir = target.resolve().parent
@@ -191,4 +196,5 @@ def run_track(source: Path, config: Config, video_out: Path | None, mot_out: Pat
         raise InputError(f"{source}: no frame could be read")
     seconds = time.perf_counter() - start
     return TrackSummary(result.frames, tracker.confirmed_tracks, seconds, video_out, mot_out, result.interrupted,
-                        source_dets.dropped_outside)
+                        source_dets.dropped_outside, str(detections) if detections else f"{detector_name} detector",
+                        frames.frame_rate)
