@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -76,8 +77,9 @@ def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, in
 
 
 def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
-                 settings: VideoSettings) -> tuple[VideoProcess | BackgroundWorker, float]:
-    """The annotated video's writer (a process where the OS allows, else a thread) and the frames' scale.
+                 settings: VideoSettings) -> tuple[VideoProcess | BackgroundWorker, float, tuple[int, int]]:
+    """The annotated video's writer (a process where the OS allows, else a thread), the frames'
+    scale and the video's size.
 
     Registered on ``stack``: every submitted frame is written before the file is renamed into place.
     """
@@ -92,7 +94,7 @@ def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
         annotator = Annotator(settings.trail_frames, settings.trail_smoothing)
         video = BackgroundWorker(_frame_writer(writer, annotator, size))
     stack.callback(video.close)  # runs before writer.close: every queued frame is written
-    return video, scale
+    return video, scale, size
 
 
 class _RowsFile:
@@ -110,16 +112,35 @@ class _RowsFile:
 
 
 class _Video:
-    """Each frame with its shown tracks' boxes handed to the video writer."""
+    """Each frame drawn with exactly the tracks file's rows of that frame, ``lag`` frames behind
+    the tracker: by then every row of the frame is final (``OnlineTracker.settle_lag``: its track
+    confirmed, its gap bridged, its smoothing done). The frames waiting are kept at the video's
+    size (at 25 fps and the default rules ~70 frames: ~70 MB at 768x576, ~200 MB at 1280x720)."""
 
-    def __init__(self, writer: VideoProcess | BackgroundWorker, scale: float):
-        self.writer, self.scale = writer, scale
+    def __init__(self, writer: VideoProcess | BackgroundWorker, scale: float, size: tuple[int, int], lag: int):
+        self.writer, self.scale, self.size, self.lag = writer, scale, size, lag
+        self._waiting: deque[tuple[int, np.ndarray]] = deque()
+        self._rows: dict[int, list[tuple[int, np.ndarray, bool]]] = {}
+
+    def _add(self, rows: Rows) -> None:
+        for frame, track_id, x, y, w, h, score in rows:
+            self._rows.setdefault(frame, []).append((track_id, np.array([x, y, w, h]) * self.scale, score < 0))
+
+    def _draw(self, index: int, image: np.ndarray) -> None:
+        self.writer.submit(image, sorted(self._rows.pop(index, []), key=lambda t: t[0]), index)
 
     def frame(self, index: int, image: np.ndarray | None, shown: list[Track], rows: Rows) -> None:
-        self.writer.submit(image, [(t.id, t.boxes[-1] * self.scale) for t in shown], index)
+        self._add(rows)
+        with stage("writing"):
+            self._waiting.append((index, scaled(image, self.size)))
+        while self._waiting and self._waiting[0][0] <= index - self.lag:
+            self._draw(*self._waiting.popleft())
 
     def finish(self, rows: Rows) -> None:
-        """Closed by the run's exit stack, once the last frame is queued."""
+        """The last rows: every waiting frame is drawn (the writer is closed by the run's exit stack)."""
+        self._add(rows)
+        while self._waiting:
+            self._draw(*self._waiting.popleft())
 
 
 class _Progress:
@@ -170,8 +191,8 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
     try:
         with contextlib.ExitStack() as stack:
             sinks = [_RowsFile(stack.enter_context(os.fdopen(fd, "w")))]
-            video, scale = (_start_video(stack, video_out, frames, config.video) if video_out is not None
-                            else (None, 1.0))
+            video, scale, size = (_start_video(stack, video_out, frames, config.video) if video_out is not None
+                                  else (None, 1.0, (0, 0)))
             tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
             needs_images = tracker.scorer.needs_images or config.tracker.camera_motion
             pixel_work = needs_images or isinstance(source_dets, LiveDetections)
@@ -180,7 +201,7 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
                 video.ready()
                 run_on(helper_cpus, video.pid)
             if video is not None:
-                sinks.append(_Video(video, scale))
+                sinks.append(_Video(video, scale, size, tracker.settle_lag))
             start = time.perf_counter()
             sinks.append(_Progress(stack.enter_context(tqdm(
                 total=max_frames or frames.length, unit="frame", disable=not progress, file=sys.stderr,

@@ -15,7 +15,12 @@ Rules (all tunables in ``configs/default.yaml`` under ``tracker``, typed by
 * **Gaps**: when a lost track is re-linked, the frames it missed can be filled by linear
   interpolation (``interpolate_gaps``), which is what a viewer would draw anyway.
 * **Smoothing** (``smooth_seconds`` > 0): a track's boxes are re-fitted over time when it is
-  written out (``smoothing.py``); the output then lags by the track's end, never the frame loop.
+  written out (``smoothing.py``).
+* **Settling**: a row is written once it can no longer change, at the latest ``settle_lag``
+  frames after its frame: by then its track was confirmed or dropped, a gap around it was bridged
+  or its track ended, and every observation its smoothing uses has been seen. So a video drawn
+  ``settle_lag`` frames behind the tracker shows exactly the rows of the tracks file, and a
+  long-lived track's memory stays bounded.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ class Track:
     scores: list[float] = field(default_factory=list)
     id: int = 0
     appearance: object | None = None
-    hits: int = 0  # matched detections so far (the history lists may have been drained)
-    first_written: bool = False  # the first history entry was already output by ``drain``
+    hits: int = 0  # matched detections so far (the history lists may have been trimmed)
+    written_through: int = 0  # rows up to this frame were output already (by ``settle``)
 
     @property
     def last_frame(self) -> int:
@@ -58,8 +63,6 @@ class Track:
         re-fitted over time when ``smooth_frames`` (a Gaussian's sigma) is positive."""
         out: list[tuple[int, int, float, float, float, float, float]] = []
         for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
-            if k == 0 and self.first_written:
-                continue
             if interpolate and k > 0:
                 prev_frame, prev_box = self.frames[k - 1], self.boxes[k - 1]
                 gap = frame - prev_frame
@@ -69,22 +72,24 @@ class Track:
                         b = (1 - t) * prev_box + t * box
                         out.append((prev_frame + step, self.id, *map(float, b), -1.0))
             out.append((frame, self.id, *map(float, box), float(score)))
+        out = [r for r in out if r[0] > self.written_through]
         if smooth_frames > 0 and out:
             at = np.array([r[0] for r in out])
             fitted = smooth_boxes(np.array(self.frames), np.array(self.boxes), at, smooth_frames)
             out = [(r[0], r[1], *map(float, b), r[6]) for r, b in zip(out, fitted, strict=True)]
         return out
 
-    def drain(self, interpolate: bool, max_gap: int,
-              smooth_frames: float = 0.0) -> list[tuple[int, int, float, float, float, float, float]]:
-        """Rows of the whole history so far; only the newest entry is kept, as the anchor that later
-        gaps are interpolated from.
-
-        Lets a long-lived track be written out as it goes, so memory does not grow with its life.
-        """
-        out = self.rows(interpolate, max_gap, smooth_frames)
-        self.frames, self.boxes, self.scores = self.frames[-1:], self.boxes[-1:], self.scores[-1:]
-        self.first_written = True
+    def settle(self, horizon: int, interpolate: bool, max_gap: int, smooth_frames: float,
+               context: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """The rows up to frame ``horizon`` not written yet; the history before it is dropped except
+        the entries later rows still need: the last one (the anchor a gap is interpolated from) and
+        those within ``context`` frames (what the smoothing of later rows looks back at)."""
+        out = [r for r in self.rows(interpolate, max_gap, smooth_frames) if r[0] <= horizon]
+        self.written_through = max(self.written_through, horizon)
+        anchor = max((k for k, f in enumerate(self.frames) if f <= horizon), default=0)
+        needed = next((k for k, f in enumerate(self.frames) if f > horizon - context), anchor)
+        keep = min(anchor, needed)
+        self.frames, self.boxes, self.scores = self.frames[keep:], self.boxes[keep:], self.scores[keep:]
         return out
 
 
@@ -101,7 +106,15 @@ class OnlineTracker:
         self.max_gap = rules.max_gap_frames(frame_rate)
         self.max_interpolation = rules.max_interpolation_frames(frame_rate)
         self.smooth_frames = rules.smooth_seconds * frame_rate
-        self._drain_after = 256  # history entries kept per live track before writing them out
+        self._context = int(np.ceil(3 * self.smooth_frames))  # the smoothing's reach (smoothing.py)
+        # A row settles once its track is confirmed (min_hits), any gap around it is bridged or its
+        # track has died (max_gap), and the smoothing has seen its reach; settled every `_settle_every`
+        # frames, so every row is written at most `settle_lag` frames after its frame.
+        reach = max(self.max_gap, rules.min_hits) + self._context + 1
+        self._settle_every = max(1, reach // 2)
+        self.settle_lag = reach + self._settle_every
+        self._reach = reach
+        self._frame = 0
         self._live: list[Track] = []
         # row k is the motion state of self._live[k]
         self._motion = KalmanBank(frame_rate=frame_rate if rules.time_aware_motion else None)
@@ -127,6 +140,7 @@ class OnlineTracker:
         """
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        self._frame = frame_index
         people, self._prev_boxes = self._prev_boxes, boxes  # the camera is estimated off last frame's people
         keep = scores >= self.rules.min_score
         dets = FrameDetections(frame_index, boxes[keep], scores[keep])
@@ -227,9 +241,12 @@ class OnlineTracker:
         for track in self._finished:
             rows.extend(track.rows(self.rules.interpolate_gaps, self.max_interpolation, self.smooth_frames))
         self._finished = []
-        for track in self._live:  # long-lived tracks: write out what cannot change any more
-            if track.id and len(track.frames) > self._drain_after:
-                rows.extend(track.drain(self.rules.interpolate_gaps, self.max_interpolation, self.smooth_frames))
+        if self._frame % self._settle_every == 0:  # live tracks: write out what cannot change any more
+            horizon = self._frame - self._reach
+            for track in self._live:
+                if track.id and track.written_through < horizon:
+                    rows.extend(track.settle(horizon, self.rules.interpolate_gaps, self.max_interpolation,
+                                             self.smooth_frames, self._context))
         return rows
 
     def finish(self) -> Rows:

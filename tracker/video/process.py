@@ -32,7 +32,7 @@ from siamtrack.configs import VideoSettings
 from siamtrack.siamese_cnn import timing
 from siamtrack.siamese_cnn.errors import InputError
 
-from .worker import BUSY, READY, RECORD, SYSTEM_ERROR, USER_ERROR, frame_slots
+from .worker import BUSY, READY, RECORD, SYSTEM_ERROR, USER_ERROR, frame_slots, track_record
 from .writer import scaled
 
 
@@ -94,14 +94,13 @@ class VideoProcess:
             self._free.extend(answer)
         return self._free.popleft()
 
-    def submit(self, image: np.ndarray, shown: list[tuple[int, np.ndarray]], index: int) -> None:
-        """Queue one frame (any size: scaled to the video's) with the ``(id, box)`` pairs to draw on it."""
+    def submit(self, image: np.ndarray, shown: list[tuple], index: int) -> None:
+        """Queue one frame (any size: scaled to the video's) with the ``(id, box[, filled_in])``
+        tracks to draw on it."""
         slot = self._slot()
         with timing.stage("writing"):
             scaled(image, self.size, out=self._frames[slot])
-            ids = np.array([track_id for track_id, _ in shown], np.int64)
-            boxes = np.array([box for _, box in shown], np.float64).reshape(len(shown), 4)
-            self._send(RECORD.pack(slot, index, len(shown)) + ids.tobytes() + boxes.tobytes())
+            self._send(RECORD.pack(slot, index, len(shown)) + track_record(shown))
 
     def _send(self, record: bytes) -> None:
         try:

@@ -28,7 +28,8 @@ from .annotate import Annotator
 from .writer import VideoWriter
 
 RECORD = struct.Struct("<iii")  # slot (-1 ends the video), frame index, number of boxes
-BOX_BYTES = 8 + 4 * 8  # per shown track: its int64 id, then (later in the record) its four float64 box values
+BOX_BYTES = 8 + 4 * 8 + 1  # per shown track: its int64 id, then (later in the record) its four float64 box
+# values, then its uint8 flag (1: a frame filled in across a gap, drawn dashed)
 READY = b"\xff"  # never a slot's number: slots are few
 BUSY = struct.Struct("<d")  # the last answer: seconds spent drawing and encoding
 USER_ERROR, SYSTEM_ERROR = 2, 3  # exit codes; 1 is Python's own for an uncaught exception (a bug)
@@ -40,11 +41,21 @@ def frame_slots(buffer, slots: int, size: tuple[int, int]) -> np.ndarray:
     return np.frombuffer(buffer, np.uint8, slots * height * width * 3).reshape(slots, height, width, 3)
 
 
-def shown_tracks(body: bytes, count: int) -> list[tuple[int, np.ndarray]]:
-    """The ``(id, box)`` pairs of a record's body: ``count`` int64 ids, then ``count`` float64 boxes."""
+def shown_tracks(body: bytes, count: int) -> list[tuple[int, np.ndarray, bool]]:
+    """The ``(id, box, filled_in)`` tracks of a record's body: ``count`` int64 ids, ``count``
+    float64 boxes, ``count`` uint8 flags."""
     ids = np.frombuffer(body, np.int64, count).tolist()
     boxes = np.frombuffer(body, np.float64, 4 * count, offset=8 * count).reshape(count, 4)
-    return list(zip(ids, boxes, strict=True))
+    flags = np.frombuffer(body, np.uint8, count, offset=40 * count).astype(bool).tolist()
+    return list(zip(ids, boxes, flags, strict=True))
+
+
+def track_record(shown: list[tuple]) -> bytes:
+    """The body ``shown_tracks`` reads: ``(id, box)`` or ``(id, box, filled_in)`` tracks."""
+    ids = np.array([t[0] for t in shown], np.int64)
+    boxes = np.array([t[1] for t in shown], np.float64).reshape(len(shown), 4)
+    flags = np.array([bool(t[2]) if len(t) > 2 else False for t in shown], np.uint8)
+    return ids.tobytes() + boxes.tobytes() + flags.tobytes()
 
 
 def _read_exactly(stream, count: int) -> bytes:

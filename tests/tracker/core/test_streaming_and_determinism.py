@@ -75,3 +75,31 @@ def test_a_long_lived_track_is_written_out_as_it_goes():
     frames = sorted(r[0] for r in rows)
     assert frames == list(range(1, 30_000))  # every frame once (30000 itself was missed), nothing twice
     assert {r[1] for r in rows} == {1}
+
+
+def test_rows_settle_within_the_lag_and_as_if_each_track_were_written_whole():
+    """What lets the video agree with the tracks file: every row is final by ``settle_lag`` frames
+    after its frame, and settling early changes no row (gaps, smoothing and confirmation alike)."""
+    rules = _rules(min_hits=3, max_gap_seconds=1.0, min_score=0.0, birth_score=0.0, smooth_seconds=0.2)
+    streams = {}
+    for settle in (True, False):
+        rng = np.random.default_rng(3)  # the same jittered detections for both
+        tracker = OnlineTracker(GeometryScorer(), rules, 30.0)
+        if not settle:
+            tracker._settle_every = 10**9  # written only when each track ends
+        written: dict[tuple[int, int], tuple[int, tuple]] = {}
+        for t in range(1, 1201):
+            boxes = synthetic_frame(t) + rng.normal(0, 1.5, (3, 4))
+            keep = np.ones(3, bool) if t % 40 > 5 else np.array([True, False, True])  # gaps for the middle lane
+            tracker.step(t, boxes[keep], np.ones(int(keep.sum())))
+            for row in tracker.pop_finished_rows():
+                assert (row[0], row[1]) not in written
+                written[(row[0], row[1])] = (t, row)
+        for row in tracker.finish():
+            written[(row[0], row[1])] = (1201, row)
+        streams[settle] = written
+        lag = tracker.settle_lag
+    assert streams[True].keys() == streams[False].keys() and len(streams[True]) > 3000
+    for key, (when, row) in streams[True].items():
+        assert when <= 1201 and (when == 1201 or when - row[0] <= lag)
+        np.testing.assert_allclose(row[2:], streams[False][key][1][2:], atol=1e-9)

@@ -11,9 +11,9 @@ def trail_height(smoothing: float) -> int:
     annotator = Annotator(trail_length=10, smoothing=smoothing)  # the last 10 feet: past the first transient
     blank = np.zeros((200, 400, 3), np.uint8)
     for k in range(1, 21):
-        annotator.draw(blank, [(7, np.array([20.0 + 8 * k, 60.0, 30.0, 80.0 + (15 if k % 2 else -15)]))], k)
-    only_trails = annotator.draw(blank, [], 21)  # the id is not shown now: its trail is, its box is not
-    rows = np.nonzero((np.abs(only_trails.astype(int) - identity_colour(7)).sum(axis=2) < 60).any(axis=1))[0]
+        drawn = annotator.draw(blank, [(7, np.array([20.0 + 8 * k, 60.0, 30.0, 80.0 + (15 if k % 2 else -15)]))], k)
+    trail = drawn[:, :175]  # left of the last box (x from 180): only the trail
+    rows = np.nonzero((np.abs(trail.astype(int) - annotator.colour(7)).sum(axis=2) < 60).any(axis=1))[0]
     return int(rows.max() - rows.min()) if len(rows) else 0
 
 
@@ -21,6 +21,33 @@ def test_trails_are_smoothed_against_jitter():
     raw, smoothed = trail_height(1.0), trail_height(0.35)
     assert raw >= 28  # the raw trail zigzags over the full 30 px
     assert 0 < smoothed < raw / 2
+
+
+def test_only_the_tracks_given_are_drawn_with_their_trails_and_filled_in_boxes_dashed():
+    annotator = Annotator(trail_length=10)
+    blank = np.zeros((200, 300, 3), np.uint8)
+    for k in range(1, 6):
+        annotator.draw(blank, [(3, np.array([20.0 + 10 * k, 40.0, 30.0, 80.0]))], k)
+    gone = annotator.draw(blank, [], 6)
+    assert not gone.any()  # the track is not in this frame: no box, no trail
+    solid = annotator.draw(blank, [(3, np.array([80.0, 40.0, 30.0, 80.0]))], 7)
+    dashed = annotator.draw(blank, [(3, np.array([80.0, 40.0, 30.0, 80.0]), True)], 8)
+    left_edge = (slice(60, 118), 80)  # below the id tag
+    assert solid[left_edge].any(axis=1).all() and not dashed[left_edge].any(axis=1).all()
+    assert dashed[left_edge].any(axis=1).mean() > 0.3
+
+
+def test_people_side_by_side_get_colours_far_apart():
+    annotator = Annotator()
+    blank = np.zeros((300, 600, 3), np.uint8)
+    people = [(i, np.array([40.0 + 60 * k, 100.0, 40.0, 100.0])) for k, i in enumerate((1, 4, 9, 14, 22))]
+    annotator.draw(blank, people, 1)
+    lab = cv2.cvtColor(np.array([[annotator.colour(i) for i, _ in people]], np.uint8), cv2.COLOR_BGR2LAB)[0]
+    gaps = [np.linalg.norm(lab[a].astype(float) - lab[b]) for a in range(5) for b in range(a + 1, 5)]
+    assert min(gaps) > 40  # by number alone, ids 1, 9, 14 and 22 get hues within 0.1 of one another
+    before = {i: annotator.colour(i) for i, _ in people}
+    annotator.draw(blank, people[::-1], 2)
+    assert {i: annotator.colour(i) for i, _ in people} == before  # an identity keeps its colour
 
 
 def test_the_frame_itself_is_not_drawn_on():
