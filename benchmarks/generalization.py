@@ -153,7 +153,7 @@ def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Pat
 # Runtime options added after results were cached, at the value that tracks as before they existed:
 # left out of the keys, so a new option does not void the cache (as fold_models.NEUTRAL for recipes).
 NEUTRAL_SETTINGS = {("tracker", "camera_motion"): False, ("tracker", "smooth_seconds"): 0.0,
-                    ("tracker", "stitch_seconds"): 0.0}
+                    ("tracker", "stitch_seconds"): 0.0, ("matcher", "device"): "auto"}
 
 
 def _config_key(config: Config) -> dict:

@@ -52,6 +52,7 @@ class EvalSettings:
 class MatcherSettings:
     weights: str | None  # None: the matcher the shipped linker was trained with
     flow_width: int | None  # working width of the optical flow; None: as the matcher was trained
+    device: str  # where the CNN runs: cpu, cuda, cuda:N or auto (siamese_cnn/device.py)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ score every pair of two sets in one batched call.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import torch
 
 from .atomic import atomic_path
 from .cues import N_PARTS, pair_cues, pair_cues_rows
+from .device import resolve_device
 from .errors import InputError
 from .histogram import part_histograms, part_similarity
 from .network import METRIC_TOPOLOGIES, SiameseNet
@@ -100,7 +102,8 @@ class PatchMatcher:
     command sets them, and a Python user may with ``siamtrack.tune_for_speed()``.
     """
 
-    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, frozen: bool = False):
+    def __init__(self, net: SiameseNet, spec: PatchSpec, info: dict | None = None, frozen: bool = False,
+                 device: str | torch.device = "cpu"):
         self.net = net.eval().to(memory_format=torch.channels_last)
         self.spec = spec
         self.info = info or {}
@@ -108,6 +111,13 @@ class PatchMatcher:
         self._flow = FlowField(spec)
         folds = frozen and net.topology != "joint_input"
         self._folded_branch = net.branch.folded().to(memory_format=torch.channels_last) if folds else None
+        # Only the branch (the convolutions, nearly all the work) runs on a GPU; its embeddings come
+        # back to the CPU, where the rest of the tracker reads them. On the CPU nothing moves.
+        self.device = torch.device(device)
+        self._device_branch = None
+        if self.device.type != "cpu" and net.topology != "joint_input":
+            branch = self._folded_branch if self._folded_branch is not None else net.branch
+            self._device_branch = copy.deepcopy(branch).to(self.device)
 
     @property
     def feature_dim(self) -> int:
@@ -116,11 +126,14 @@ class PatchMatcher:
 
     # -- files ------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, flow_width: int | None = None) -> PatchMatcher:
+    def load(cls, path: str | Path | None = None, flow_width: int | None = None,
+             device: str = "cpu") -> PatchMatcher:
         """Load weights saved by :meth:`save` (the shipped model when ``path`` is None).
 
-        ``flow_width`` overrides the working width of the optical flow (speed vs detail).
+        ``flow_width`` overrides the working width of the optical flow (speed vs detail);
+        ``device``: cpu, cuda, cuda:N or auto (``device.py``).
         """
+        where = resolve_device(device)
         path = Path(path) if path is not None else DEFAULT_WEIGHTS
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -132,7 +145,7 @@ class PatchMatcher:
         except Exception as exc:  # a tampered or foreign file: refuse it, say why
             raise ModelFileError(f"{path}: not a valid siamtrack matcher file ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
-        return cls(net, spec, blob.get("info", {}), frozen=True)
+        return cls(net, spec, blob.get("info", {}), frozen=True, device=where)
 
     def save(self, path: str | Path, architecture: dict) -> None:
         blob = {"architecture": architecture, "state_dict": self.net.state_dict(),
@@ -211,6 +224,8 @@ class PatchMatcher:
         """The branch embedding of a normalised input batch (joint input: the batch itself)."""
         if self.net.topology == "joint_input":
             return x
+        if self._device_branch is not None:
+            return self._device_branch(x.to(self.device, non_blocking=True)).cpu()
         return (self.net.branch if self._folded_branch is None else self._folded_branch)(x)
 
     # -- pairs ------------------------------------------------------------------------------

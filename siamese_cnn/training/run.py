@@ -21,7 +21,7 @@ def _check_sequences(data_dir: Path, names: list[str]) -> list[Path]:
 
 
 def run_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out: Path, cfg: MatcherTrainConfig,
-                 reid_root: Path | None, progress: bool = True) -> dict:
+                 reid_root: Path | None, progress: bool = True, device: str = "cpu") -> dict:
     """Train, report on the validation sequences, write ``out`` and ``out`` + ``.json``."""
     _check_sequences(data_dir, train_seqs)
     val_dirs = _check_sequences(data_dir, val_seqs)
@@ -29,7 +29,7 @@ def run_training(data_dir: Path, train_seqs: list[str], val_seqs: list[str], out
     start = time.monotonic()
     train, holdout = build_training_banks(data_dir, train_seqs, cfg, spec, reid_root)
     print(f"training patches: {len(train)} ({len(set(train.ids.tolist()))} identities); hold-out: {len(holdout)}")
-    matcher, history = train_matcher(train, holdout, cfg, spec, progress=progress)
+    matcher, history = train_matcher(train, holdout, cfg, spec, progress=progress, device=device)
     validation = evaluate_matcher(matcher, protocol_bank(val_dirs, spec)) if val_dirs else {}
     minutes = (time.monotonic() - start) / 60
     for name, metrics in validation.items():

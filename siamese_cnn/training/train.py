@@ -20,6 +20,7 @@ from tqdm import tqdm
 from siamtrack.tracker.io.mot import read_seqinfo
 
 from ..cues import N_CUES, N_PARTS, pair_cues_rows
+from ..device import resolve_device
 from ..histogram import part_similarity_rows
 from ..matcher import PatchMatcher
 from ..network import SiameseNet
@@ -115,8 +116,11 @@ def evaluate_matcher(matcher: PatchMatcher, bank: PatchBank, step: int = 10) -> 
 
 
 def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig, spec: PatchSpec,
-                  log=None, progress: bool = True) -> tuple[PatchMatcher, list[dict]]:
+                  log=None, progress: bool = True, device: str = "cpu") -> tuple[PatchMatcher, list[dict]]:
+    """``device``: where the training steps run (cpu, cuda, cuda:N, auto); the hold-out evaluation
+    and the returned matcher are on the CPU, where the tracker runs it (or moves it)."""
     log = log or (lambda message: print(message, flush=True))
+    where = resolve_device(device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     arch = architecture_of(cfg)
@@ -124,6 +128,7 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
     net = SiameseNet(**arch)
     net.mean, net.std = _channel_stats(train, channels, rng)
     matcher = PatchMatcher(net, spec)
+    net.to(where)
     sampler = TripletSampler(train, cfg.max_gap_seconds, cfg.hard_fraction, cfg.seed)
     aug = cfg.augment
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -138,14 +143,15 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
         for _ in bar:
             a, p, n = sampler.sample(cfg.batch)
             rows = np.concatenate([a, p, n])
-            x = augment_batch(_to_tensor(train, rows, 5), aug, rng)[:, :channels]
+            x = augment_batch(_to_tensor(train, rows, 5), aug, rng)[:, :channels].to(where)
             emb = net.embed(x)
             ea, ep, en = emb.split(cfg.batch)
             left, right = torch.cat([ea, ea]), torch.cat([ep, en])
             left_rows, right_rows = np.r_[a, a], np.r_[p, n]
             cues = torch.from_numpy(pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows],
-                                                   train.hist[right_rows], train.occlusion[right_rows], net.n_cues))
-            target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long()
+                                                   train.hist[right_rows], train.occlusion[right_rows], net.n_cues)
+                                    ).to(where)
+            target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long().to(where)
             loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
             if cfg.topology == "cost_function":
                 loss = loss + cfg.metric_weight * contrastive_loss(left, right, target, cfg.margin)
@@ -157,8 +163,9 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
             sched.step()
             losses.append(float(loss.detach()))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
-        net.eval()
+        net.eval().to("cpu")  # evaluated as the tracker runs it; the optimiser's state stays where it is
         metrics = evaluate_matcher(matcher, holdout, step=5)["matcher"]
+        net.to(where)
         entry = {"epoch": epoch, "loss": float(np.mean(losses)), "holdout_auc": metrics["auc"],
                  "holdout_accuracy": metrics["accuracy"], "holdout_eer": metrics["eer"],
                  "minutes": (time.monotonic() - start) / 60}
@@ -173,6 +180,7 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
         if bad_epochs >= cfg.patience or entry["minutes"] >= cfg.max_minutes:
             log(f"stopping after epoch {epoch} (best hold-out AUC {best_auc:.4f})")
             break
+    net.to("cpu")
     net.load_state_dict(best_state)
     net.eval()
     matcher.info = {"config": json.loads(json.dumps(asdict(cfg))), "history": history, "holdout_auc": best_auc}

@@ -69,6 +69,11 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _add_device_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", help="where the CNN runs: cpu, cuda, cuda:N or auto (a GPU when there is one; "
+                                         "the default, matcher.device)")
+
+
 def _add_config_flags(parser: argparse.ArgumentParser, defaults: str = "configs/default.yaml") -> None:
     parser.add_argument("--config", type=Path, help=f"YAML file overriding {defaults} (only the keys it names)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -88,6 +93,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="output folder for <SEQ>.txt and metrics.json")
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     ev.add_argument("--mode", choices=["online", "global"], help="frame by frame, or offline min-cost flow")
+    _add_device_flag(ev)
     _add_config_flags(ev)
 
     tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
@@ -110,6 +116,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="streams: seconds to wait for a connection or a frame (default: 10)")
     tr.add_argument("--reconnects", type=int, default=3, help="streams: reconnects in a row before the stream is "
                                                               "taken as ended (default: 3)")
+    _add_device_flag(tr)
     _add_config_flags(tr)
 
     tu = sub.add_parser("tune", help="search the tracker rules for the best mean HOTA over labelled sequences; "
@@ -123,17 +130,21 @@ def _build_parser() -> argparse.ArgumentParser:
     tu.add_argument("--rates", default="1", help="also tune on each sequence at 1/k of its frame rate, e.g. 1,2,3 "
                                                  "(rules that hold for slower cameras too; default: 1)")
     tu.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    _add_device_flag(tu)
     _add_config_flags(tu)
 
     de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
                                      "score both against its ground truth")
     de.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: runs/demo)")
     de.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    _add_device_flag(de)
     _add_config_flags(de)
 
     tm = _training_parser(sub, "train-matcher", "train the Siamese CNN patch matcher on MOT gt (and re-ID crops)",
                           "weights file to write (.pt)")
     tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
+    tm.add_argument("--device", default="cpu", help="where the training steps run: cpu, cuda, cuda:N or auto "
+                                                    "(default: cpu)")
     tl = _training_parser(sub, "train-linker", "train the XGBoost linker on real detections labelled by gt",
                           "model file to write (.ubj or .json)")
     tl.add_argument("--matcher", type=Path, help="matcher weights (default: the tracker's, matcher_tracking.pt)")
@@ -162,7 +173,8 @@ def _training_parser(sub, name: str, help_text: str, out_help: str) -> argparse.
 
 def _runtime_config(args: argparse.Namespace) -> Config:
     """The runtime settings, with the flags that override the config; the process tuned to them."""
-    config = load_config(args.config, args.overrides)
+    device = [f"matcher.device={args.device}"] if getattr(args, "device", None) else []
+    config = load_config(args.config, [*args.overrides, *device])
     flags = {key: getattr(args, key) for key in ("scorer", "mode") if getattr(args, key, None)}
     config = dataclasses.replace(config, **flags)
     tune_for_speed(config.threads)
@@ -199,7 +211,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
                         on_warning=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))
     state = "interrupted after" if summary.interrupted else "tracked"
     print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end "
-          f"(detections: {summary.detections}; {summary.frame_rate:g} fps source)")
+          f"(detections: {summary.detections}; CNN on {summary.device}; {summary.frame_rate:g} fps source)")
     if summary.dropped_outside:
         print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
     print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
@@ -236,7 +248,7 @@ def _cmd_train_matcher(args: argparse.Namespace) -> int:
 
     recipe = load_training_config(args.config, args.overrides).matcher_training
     run_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out, recipe, args.reid_data,
-                 progress=not args.quiet)
+                 progress=not args.quiet, device=args.device)
     return 0
 
 

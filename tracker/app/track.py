@@ -50,6 +50,7 @@ class TrackSummary:
     dropped_outside: int
     detections: str = ""  # where the boxes came from: the detector's name or the detection file
     frame_rate: float = 0.0  # the source's, as tracked
+    device: str = "cpu"  # where the CNN ran ("none": a scorer without one)
 
     @property
     def fps(self) -> float:
@@ -218,4 +219,4 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
     seconds = time.perf_counter() - start
     return TrackSummary(result.frames, tracker.confirmed_tracks, seconds, video_out, mot_out, result.interrupted,
                         source_dets.dropped_outside, str(detections) if detections else f"{detector_name} detector",
-                        frames.frame_rate)
+                        frames.frame_rate, str(getattr(getattr(tracker.scorer, "matcher", None), "device", "none")))

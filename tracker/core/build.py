@@ -35,10 +35,12 @@ def build_scorer(config: Config, frame_rate: float) -> LinkScorer:
         from siamtrack.association.linker import Linker
         from siamtrack.siamese_cnn import TRACKING_WEIGHTS, PatchMatcher
 
-        weights, flow_width = config.matcher.weights or TRACKING_WEIGHTS, config.matcher.flow_width
+        weights, flow_width, device = config.matcher.weights or TRACKING_WEIGHTS, config.matcher.flow_width, \
+            config.matcher.device
         model, threads = config.linker.model, config.threads
         # warmed up once loaded: first-call costs are paid here, before any clock starts
-        matcher = _cached(("matcher", weights, flow_width), lambda: PatchMatcher.load(weights, flow_width).warm_up())
+        matcher = _cached(("matcher", weights, flow_width, device),
+                          lambda: PatchMatcher.load(weights, flow_width, device).warm_up())
         linker = _cached(("linker", model, threads), lambda: Linker.load(model, threads).warm_up())
         return LearnedScorer(matcher, linker, frame_rate, memory=config.linker.memory)
     raise InputError(f"config: unknown scorer {name!r} (choose geometry or learned)")
