@@ -19,34 +19,22 @@ from siamtrack.siamese_cnn.errors import InputError
 from .runtime import tune_for_speed
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
-    return value
+def _checked(convert, ok, expected: str):
+    """An argparse type: ``convert`` the text, keep it if ``ok``, else say what was ``expected``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
+        return value
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}")
-    return value
+_positive_int = _checked(int, lambda v: v >= 1, "a whole number of at least 1")
+_positive_float = _checked(float, lambda v: 0 < v < float("inf"), "a positive number")
+_probability = _checked(float, lambda v: 0 <= v <= 1, "a number from 0 to 1")
 
 
 def _output_stem(source: str) -> str:
