@@ -91,6 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <name>.tracked.mp4)")
     tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: <name>.tracked.txt)")
     tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
+    tr.add_argument("--show", action="store_true", help="also show the annotated frames in a window (q stops; the "
+                                                        "picture is the video's, a second or two behind)")
     tr.add_argument("--detections", type=Path, help="MOT-format detection file instead of a detector")
     tr.add_argument("--detector", choices=["ssdlite", "hog", "onnx"],
                     help="detector when no --detections are given (default: detector.default, ssdlite)")
@@ -196,7 +198,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     summary = run_track(args.source, config, video, mot, args.detections, args.detector, args.model,
                         progress=not args.quiet, max_frames=args.max_frames, frame_rate=args.fps,
                         timeout_seconds=args.timeout, reconnects=args.reconnects,
-                        on_warning=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))
+                        on_warning=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True),
+                        show=args.show)
     state = "interrupted after" if summary.interrupted else "tracked"
     print(f"{state} {summary.frames} frames: {summary.tracks} tracks, {summary.fps:.1f} fps end to end "
           f"(detections: {summary.detections}; CNN on {summary.device}; {summary.frame_rate:g} fps source)")

@@ -144,6 +144,46 @@ class _Video:
             self._draw(*self._waiting.popleft())
 
 
+class _Window:
+    """The annotated frames in a window as well (``--show``), the same picture as the video's;
+    closing the window or pressing q stops the run as Ctrl-C does (complete outputs)."""
+
+    title = "siamtrack"
+
+    def __init__(self, settings: VideoSettings):
+        import cv2
+
+        try:
+            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
+        except cv2.error as exc:
+            raise InputError(f"--show: cannot open a window ({str(exc).strip().splitlines()[-1][:120]})") from None
+        self.annotator = Annotator(settings.trail_frames, settings.trail_smoothing)
+        self.stopped = False
+
+    def submit(self, image: np.ndarray, shown: list[tuple], index: int) -> None:
+        import cv2
+
+        if self.stopped:
+            return
+        cv2.imshow(self.title, self.annotator.draw(image, shown, index))
+        key = cv2.waitKey(1) & 0xFF
+        if key in (ord("q"), 27) or cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            self.stopped = True
+            raise KeyboardInterrupt  # the loop's own stop: outputs are completed up to here
+
+    def close(self) -> None:
+        import cv2
+
+        cv2.destroyWindow(self.title)
+
+
+def check_display() -> None:
+    """``--show`` needs a screen: refuse before any work where there is none."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise InputError("--show: no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                         "the annotated video has the same picture")
+
+
 class _Progress:
     def __init__(self, bar: tqdm):
         self.bar = bar
@@ -158,13 +198,16 @@ class _Progress:
 def run_track(source: str | Path, config: Config, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str | None = None, model: Path | None = None,
               progress: bool = True, max_frames: int | None = None, frame_rate: float | None = None,
-              timeout_seconds: float = 10.0, reconnects: int = 3, on_warning=None) -> TrackSummary:
+              timeout_seconds: float = 10.0, reconnects: int = 3, on_warning=None, show: bool = False) -> TrackSummary:
     """Track ``source`` into ``video_out`` and/or ``mot_out``; detections from the file given, else
     from ``detector`` (default: ``config.detector.default``). ``frame_rate`` overrides the source's;
-    ``timeout_seconds``, ``reconnects``, ``on_warning``: for streams (``tracker/io/frames.py``)."""
+    ``timeout_seconds``, ``reconnects``, ``on_warning``: for streams (``tracker/io/frames.py``);
+    ``show``: the annotated frames in a window too."""
     if config.mode != "online":
         raise InputError(f"config: siamtrack track runs online (mode: online), not {config.mode!r}: the video shows "
                          "each frame's tracks as they are found; use siamtrack eval for the offline global mode")
+    if show:
+        check_display()
     if video_out is not None:  # refuse what we cannot write before any work
         video_format(video_out)
         check_encoder_settings(config.video.codec, config.video.crf)
@@ -203,6 +246,13 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
                 run_on(helper_cpus, video.pid)
             if video is not None:
                 sinks.append(_Video(video, scale, size, tracker.settle_lag))
+            if show:
+                window = _Window(config.video)
+                stack.callback(window.close)
+                window_scale = min(1.0, config.video.max_width / frames.width)
+                window_size = even_size(int(round(frames.width * window_scale)),
+                                        int(round(frames.height * window_scale)))
+                sinks.append(_Video(window, window_scale, window_size, tracker.settle_lag))
             start = time.perf_counter()
             sinks.append(_Progress(stack.enter_context(tqdm(
                 total=max_frames or frames.length, unit="frame", disable=not progress, file=sys.stderr,

@@ -106,3 +106,12 @@ def test_a_server_dying_mid_stream_leaves_complete_outputs_and_a_line_per_reconn
     while capture.read()[0]:
         count += 1
     assert count == tracked  # the video is complete up to where the stream ended
+
+
+def test_a_window_without_a_display_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert _track(str(DEMO_SEQ), tmp_path / "t.txt", "--show") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--show: no display to open a window on" in err[0]
+    assert not list(tmp_path.iterdir())
