@@ -127,7 +127,7 @@ def test_box_only_data_is_tracked_without_compensation_and_says_so(tmp_path):
         shutil.copytree(DEMO_SEQ / part, seq / part)
     shutil.copy(DEMO_SEQ / "seqinfo.ini", seq / "seqinfo.ini")
     config = dataclasses.replace(default_config(), scorer="geometry")
-    off = track_sequence(seq, seq / "det" / "det.txt", config)
+    off = track_sequence(seq, seq / "det" / "det.txt", dataclasses.replace(config, tracker=rules(camera_motion=False)))
     on = track_sequence(seq, seq / "det" / "det.txt", dataclasses.replace(config, tracker=rules(camera_motion=True)))
     assert on.without_camera and not off.without_camera
     assert on.rows == off.rows
