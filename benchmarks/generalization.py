@@ -198,6 +198,22 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config, learned_base: C
     return record
 
 
+def stored_folds(name: str) -> dict[str, dict]:
+    """The fold records of ``benchmarks/results/<name>.json``, by held-out sequence."""
+    path = RESULTS.with_name(f"{name}.json")
+    if not path.is_file():
+        raise SystemExit(f"{path}: no such protocol result")
+    return {r["fold"]["held_out"]: r for r in json.loads(path.read_text())["folds"]}
+
+
+def fold_setup(base: Config, record: dict) -> tuple[Config, dict[str, tuple[float, float]]]:
+    """``base`` with a stored fold's own matcher and linker, and that fold's calibrations: what its
+    held-out cells were perceived with (its chosen rules are ``record["chosen"]["siamtrack"]``)."""
+    fold = record["fold"]
+    config = with_settings(base, {"matcher.weights": fold["matcher"], "linker.model": fold["linker"]})
+    return config, {k: tuple(v) for k, v in fold["calibrations"].items()}
+
+
 def mean_rows(records: list[dict]) -> dict[str, dict[str, float]]:
     """Each method's mean of each field over all cells."""
     out = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.generalization import RESULTS, SEQUENCES, START, log, score_rows
+from benchmarks.generalization import RESULTS, SEQUENCES, START, fold_setup, log, score_rows, stored_folds
 from siamtrack.configs import load_config
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, with_settings
@@ -63,11 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=START)
     parser.add_argument("--folds", help="comma-separated held-out sequences (default: all in the result)")
     args = parser.parse_args(argv)
-    path = RESULTS.with_name(f"{args.result}.json")
-    if not path.is_file():
-        raise SystemExit(f"{path}: no such protocol result")
+    stored = stored_folds(args.result)
     tune_for_speed(1)
-    stored = {r["fold"]["held_out"]: r for r in json.loads(path.read_text())["folds"]}
     base = load_config(args.config, [*args.overrides, *args.siamtrack_set])
     floor = load_space(TUNE_SPACE, base).floor
     work = args.out / "work" / f"jpeg{args.quality}"
@@ -76,10 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         record = stored.get(fold.held_out)
         if record is None or (args.folds and fold.held_out not in args.folds.split(",")):
             continue
-        cal = {k: tuple(v) for k, v in record["fold"]["calibrations"].items()}
-        config = with_settings(base, {"matcher.weights": record["fold"]["matcher"],
-                                      "linker.model": record["fold"]["linker"],
-                                      **record["chosen"]["siamtrack"]["settings"]})
+        models, cal = fold_setup(base, record)
+        config = with_settings(models, record["chosen"]["siamtrack"]["settings"])
         for cell in cells(fold, args.data, args.out / "work" / fold.held_out / "cells"):
             seq = cell.data_dir / cell.sequence
             log(f"[{fold.held_out}] 1/{cell.rate}: as stored, then JPEG {args.quality}")

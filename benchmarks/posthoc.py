@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.generalization import RESULTS, SEQUENCES, START, log, score_rows
+from benchmarks.generalization import RESULTS, SEQUENCES, START, fold_setup, log, score_rows, stored_folds
 from siamtrack.configs import load_config
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, with_settings
@@ -63,12 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=START)
     args = parser.parse_args(argv)
     names = args.result.split(",")
-    stored = []
-    for name in names:
-        path = RESULTS.with_name(f"{name}.json")
-        if not path.is_file():
-            raise SystemExit(f"{path}: no such protocol result")
-        stored.append({r["fold"]["held_out"]: r for r in json.loads(path.read_text())["folds"]})
+    stored = [stored_folds(name) for name in names]
     tune_for_speed(1)
     base = load_config(args.config, args.siamtrack_set)
     typed = load_config(args.config, [*args.siamtrack_set, *args.base_set, *args.lever])  # values, type-checked
@@ -88,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         models = {(r["fold"]["matcher"], r["fold"]["linker"], json.dumps(r["fold"]["calibrations"])) for r in records}
         if len(models) != 1:
             raise SystemExit(f"{fold.held_out}: the results were run with different fold models; one arm at a time")
-        first = records[0]["fold"]
-        cal = {k: tuple(v) for k, v in first["calibrations"].items()}
-        models_config = with_settings(base, {"matcher.weights": first["matcher"], "linker.model": first["linker"]})
+        models_config, cal = fold_setup(base, records[0])
         for cell in cells(fold, args.data, args.out / "work" / fold.held_out / "cells"):
             log(f"[{fold.held_out}] 1/{cell.rate}: perceiving, then {len(records)} rule sets as stored and with "
                 f"{', '.join(args.lever)}")

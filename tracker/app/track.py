@@ -77,16 +77,20 @@ def _frame_writer(writer: VideoWriter, annotator: Annotator, size: tuple[int, in
     return write
 
 
+def _picture_size(frames: FrameSource, settings: VideoSettings) -> tuple[float, tuple[int, int]]:
+    """The annotated picture's scale and size (video and window alike): at most ``max_width`` wide."""
+    scale = min(1.0, settings.max_width / frames.width)
+    return scale, even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
+
+
 def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
-                 settings: VideoSettings) -> tuple[VideoProcess | BackgroundWorker, float, tuple[int, int]]:
-    """The annotated video's writer (a process where the OS allows, else a thread), the frames'
-    scale and the video's size.
+                 settings: VideoSettings) -> VideoProcess | BackgroundWorker:
+    """The annotated video's writer (a process where the OS allows, else a thread).
 
     Registered on ``stack``: every submitted frame is written before the file is renamed into place.
     """
     video_tmp = stack.enter_context(atomic_path(path))
-    scale = min(1.0, settings.max_width / frames.width)
-    size = even_size(int(round(frames.width * scale)), int(round(frames.height * scale)))
+    _, size = _picture_size(frames, settings)
     if video_process_available():
         video = VideoProcess(video_tmp, frames.frame_rate, size, settings)
     else:
@@ -95,7 +99,7 @@ def _start_video(stack: contextlib.ExitStack, path: Path, frames: FrameSource,
         annotator = Annotator(settings.trail_frames, settings.trail_smoothing)
         video = BackgroundWorker(_frame_writer(writer, annotator, size))
     stack.callback(video.close)  # runs before writer.close: every queued frame is written
-    return video, scale, size
+    return video
 
 
 class _RowsFile:
@@ -115,11 +119,12 @@ class _RowsFile:
 class _Video:
     """Each frame drawn with exactly the tracks file's rows of that frame, ``lag`` frames behind
     the tracker: by then every row of the frame is final (``OnlineTracker.settle_lag``: its track
-    confirmed, its gap bridged, its smoothing done). The frames waiting are kept at the video's
-    size (at 25 fps and the default rules ~70 frames: ~70 MB at 768x576, ~200 MB at 1280x720)."""
+    confirmed, its gap bridged, its smoothing done). The frames waiting are kept once, at the
+    picture's size, for every writer (the video, the window): at 25 fps and the default rules ~70
+    frames, ~70 MB at 768x576, ~200 MB at 1280x720."""
 
-    def __init__(self, writer: VideoProcess | BackgroundWorker, scale: float, size: tuple[int, int], lag: int):
-        self.writer, self.scale, self.size, self.lag = writer, scale, size, lag
+    def __init__(self, writers: list, scale: float, size: tuple[int, int], lag: int):
+        self.writers, self.scale, self.size, self.lag = writers, scale, size, lag
         self._waiting: deque[tuple[int, np.ndarray]] = deque()
         self._rows: dict[int, list[tuple[int, np.ndarray, bool]]] = {}
 
@@ -128,7 +133,9 @@ class _Video:
             self._rows.setdefault(frame, []).append((track_id, np.array([x, y, w, h]) * self.scale, score < 0))
 
     def _draw(self, index: int, image: np.ndarray) -> None:
-        self.writer.submit(image, sorted(self._rows.pop(index, []), key=lambda t: t[0]), index)
+        shown = sorted(self._rows.pop(index, []), key=lambda t: t[0])
+        for writer in self.writers:
+            writer.submit(image, shown, index)
 
     def frame(self, index: int, image: np.ndarray | None, shown: list[Track], rows: Rows) -> None:
         self._add(rows)
@@ -235,8 +242,7 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
     try:
         with contextlib.ExitStack() as stack:
             sinks = [_RowsFile(stack.enter_context(os.fdopen(fd, "w")))]
-            video, scale, size = (_start_video(stack, video_out, frames, config.video) if video_out is not None
-                                  else (None, 1.0, (0, 0)))
+            video = _start_video(stack, video_out, frames, config.video) if video_out is not None else None
             tracker = build_tracker(config, frames.frame_rate)  # the models load while the video process starts
             needs_images = tracker.scorer.needs_images or config.tracker.camera_motion
             pixel_work = needs_images or isinstance(source_dets, LiveDetections)
@@ -244,15 +250,13 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
             if isinstance(video, VideoProcess):
                 video.ready()
                 run_on(helper_cpus, video.pid)
-            if video is not None:
-                sinks.append(_Video(video, scale, size, tracker.settle_lag))
+            pictures = [] if video is None else [video]
             if show:
                 window = _Window(config.video)
                 stack.callback(window.close)
-                window_scale = min(1.0, config.video.max_width / frames.width)
-                window_size = even_size(int(round(frames.width * window_scale)),
-                                        int(round(frames.height * window_scale)))
-                sinks.append(_Video(window, window_scale, window_size, tracker.settle_lag))
+                pictures.append(window)
+            if pictures:
+                sinks.append(_Video(pictures, *_picture_size(frames, config.video), tracker.settle_lag))
             start = time.perf_counter()
             sinks.append(_Progress(stack.enter_context(tqdm(
                 total=max_frames or frames.length, unit="frame", disable=not progress, file=sys.stderr,

@@ -57,10 +57,11 @@ class Track:
     def last_frame(self) -> int:
         return self.frames[-1]
 
-    def rows(self, interpolate: bool, max_gap: int,
-             smooth_frames: float = 0.0) -> list[tuple[int, int, float, float, float, float, float]]:
-        """MOT result rows of this track, with short gaps filled linearly if asked, and every box
-        re-fitted over time when ``smooth_frames`` (a Gaussian's sigma) is positive."""
+    def rows(self, interpolate: bool, max_gap: int, smooth_frames: float = 0.0,
+             through: int | None = None) -> list[tuple[int, int, float, float, float, float, float]]:
+        """MOT result rows of this track not written yet (up to frame ``through``, if given), with
+        short gaps filled linearly if asked, and every box re-fitted over time when
+        ``smooth_frames`` (a Gaussian's sigma) is positive."""
         out: list[tuple[int, int, float, float, float, float, float]] = []
         for k, (frame, box, score) in enumerate(zip(self.frames, self.boxes, self.scores, strict=True)):
             if interpolate and k > 0:
@@ -72,7 +73,7 @@ class Track:
                         b = (1 - t) * prev_box + t * box
                         out.append((prev_frame + step, self.id, *map(float, b), -1.0))
             out.append((frame, self.id, *map(float, box), float(score)))
-        out = [r for r in out if r[0] > self.written_through]
+        out = [r for r in out if self.written_through < r[0] <= (through if through is not None else r[0])]
         if smooth_frames > 0 and out:
             at = np.array([r[0] for r in out])
             fitted = smooth_boxes(np.array(self.frames), np.array(self.boxes), at, smooth_frames)
@@ -84,7 +85,7 @@ class Track:
         """The rows up to frame ``horizon`` not written yet; the history before it is dropped except
         the entries later rows still need: the last one (the anchor a gap is interpolated from) and
         those within ``context`` frames (what the smoothing of later rows looks back at)."""
-        out = [r for r in self.rows(interpolate, max_gap, smooth_frames) if r[0] <= horizon]
+        out = self.rows(interpolate, max_gap, smooth_frames, through=horizon)
         self.written_through = max(self.written_through, horizon)
         anchor = max((k for k, f in enumerate(self.frames) if f <= horizon), default=0)
         needed = next((k for k, f in enumerate(self.frames) if f > horizon - context), anchor)

@@ -3,7 +3,6 @@ a webcam (its index, ``0``) or a network stream (``rtsp://``, ``http(s)://``; ``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,18 +178,18 @@ def open_frames(source: str | Path, frame_rate: float | None = None, timeout_sec
 
     ``timeout_seconds``, ``reconnects`` and ``on_warning``: streams only (``StreamSource``).
     """
+    url = urlparse(source) if isinstance(source, str) else None
+    scheme = url.scheme.lower() if url is not None else ""
     if isinstance(source, str) and is_stream(source):
         return StreamSource(source, frame_rate, timeout_seconds, reconnects, on_warning)
-    if isinstance(source, str) and re.match(r"^file://", source, re.IGNORECASE):
-        parsed = urlparse(source)
-        if parsed.netloc not in ("", "localhost"):
+    if scheme == "file":
+        if url.netloc not in ("", "localhost"):
             raise InputError(f"{source}: a file:// URL must name a file on this machine")
-        source = unquote(parsed.path)
+        source, scheme = unquote(url.path), ""
     path = Path(source)
     if not path.exists():
-        scheme = urlparse(str(source)).scheme if isinstance(source, str) else ""
         hint = (f" (streams are read from {', '.join(s + '://' for s in STREAM_SCHEMES)} URLs)"
-                if scheme and len(scheme) > 1 else "")
+                if len(scheme) > 1 else "")  # (one letter: a Windows drive)
         raise InputError(f"{source}: no such file or folder{hint}")
     if path.is_file():
         source_file = VideoFileSource(path)

@@ -34,7 +34,7 @@ def test_every_frame_draws_exactly_its_rows_of_the_tracks_file():
     dets = prepare_detections(DEMO_SEQ / "det" / "det.txt", frames.width, frames.height, "auto")
     tracker = build_tracker(config, frames.frame_rate)
     recorder, collector = _Recorder(), RowCollector()
-    run_frames(frames, dets, tracker, [collector, _Video(recorder, 1.0, (640, 480), tracker.settle_lag)], True)
+    run_frames(frames, dets, tracker, [collector, _Video([recorder], 1.0, (640, 480), tracker.settle_lag)], True)
     assert [index for index, _ in recorder.frames] == list(range(1, 72))
     by_frame: dict[int, list] = {}
     for frame, track_id, x, y, w, h, score in collector.rows:
