@@ -30,6 +30,7 @@ TRAINING_CONFIG = Path(__file__).with_name("training.yaml")
 _TRAINING_SECTION = f"is a training recipe setting, in {TRAINING_CONFIG.name} (siamtrack train-matcher/train-linker)"
 # settings that moved: old path -> where it went, so an old config gets told
 _MOVED = {("matcher", "threads"): "is now 'threads'", ("video", "fourcc"): "is now 'video.codec'",
+          ("detector", "ssdlite", "max_tile_aspect"): "is now 'detector.ssdlite.tile_aspect' (tiles' width / height)",
           ("global",): "is now 'global_mode'", ("matcher_training",): _TRAINING_SECTION,
           ("linker_training",): _TRAINING_SECTION}
 

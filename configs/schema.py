@@ -76,7 +76,10 @@ class LinkerSettings:
 class SsdLiteSettings:
     min_score: float
     nms_iou: float
-    max_tile_aspect: float
+    tiles: str           # auto | whole | RxC | RxC-tiles (tracker/detectors/tiles.py)
+    tile_aspect: float   # tiles: auto: width / height of a tile
+    max_passes: int      # tiles: auto: at most this many network passes a frame
+    runtime: str         # auto | onnxruntime | opencv
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,13 @@ class OnnxSettings:
     person_class: int
     min_score: float
     nms_iou: float
+    runtime: str         # auto | onnxruntime | opencv
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
     default: str  # ssdlite | hog
+    threads: int  # the network's own threads (onnxruntime); 0 = every CPU the process may use
     ssdlite: SsdLiteSettings
     hog: HogSettings
     onnx: OnnxSettings

@@ -39,7 +39,7 @@ def test_the_wheel_holds_one_package_with_its_data_and_every_module(wheel):
     assert "siamtrack/tracker/app/clip/TUD-Campus/img1/000071.jpg" in names
     assert {"siamtrack/configs/default.yaml", "siamtrack/configs/training.yaml",
             "siamtrack/siamese_cnn/weights/matcher_tracking.pt", "siamtrack/association/models/linker.ubj",
-            "siamtrack/tracker/detectors/models/ssdlite_pedestrian.pb"} <= names
+            "siamtrack/tracker/detectors/models/ssdlite_pedestrian.onnx"} <= names
 
 
 def test_the_demo_runs_from_the_installed_wheel(wheel, tmp_path):

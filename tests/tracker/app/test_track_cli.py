@@ -1,5 +1,6 @@
 """`siamtrack track` as a user runs it: real video in, annotated video and MOT tracks out."""
 
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import torch
 
 from siamtrack.association.geometry import iou_matrix
+from siamtrack.configs import default_config
 from siamtrack.tracker.app.cli import main
 from siamtrack.tracker.detectors.hog import HogDetector
 from siamtrack.tracker.detectors.onnx import OnnxDetector
@@ -99,11 +101,15 @@ class FixedYolo(torch.nn.Module):
         return self.table + image.mean() * 0
 
 
-def test_onnx_detector_decodes_yolo_output(tmp_path: Path):
+@pytest.mark.parametrize("runtime", ["onnxruntime", "opencv"])
+def test_onnx_detector_decodes_yolo_output(tmp_path: Path, runtime: str):
     model = tmp_path / "yolo.onnx"
     torch.onnx.export(FixedYolo(), torch.zeros(1, 3, 640, 640), str(model), dynamo=False)
     frame = np.zeros((640, 1280, 3), np.uint8)  # letterboxed at ratio 0.5
-    boxes, scores = OnnxDetector(model).detect(frame)
+    settings = dataclasses.replace(default_config().detector.onnx, runtime=runtime)
+    detector = OnnxDetector(model, settings)
+    assert detector.net.runtime == runtime and detector.describe(1280, 640) == f"yolo.onnx on {runtime}"
+    boxes, scores = detector.detect(frame)
     assert boxes.shape == (1, 4)
     np.testing.assert_allclose(boxes[0], [540, 280, 200, 400], atol=1e-3)
     assert scores[0] == pytest.approx(0.9)
@@ -123,7 +129,10 @@ def test_unreadable_sources_and_bad_detection_files(tmp_path: Path, clip: Path):
         ((str(broken),), "not a readable video"),
         ((str(clip), "--detections", str(bad_dets)), f"{bad_dets}:2: non-numeric"),
         ((str(clip), "--detector", "onnx"), "needs --model"),
-        ((str(clip), "--detector", "onnx", "--model", str(bad_dets)), "OpenCV cannot read this ONNX model"),
+        ((str(clip), "--detector", "onnx", "--model", str(bad_dets)),
+         "cannot read this ONNX model (onnxruntime: Protobuf parsing failed)"),
+        ((str(clip), "--detector", "onnx", "--model", str(bad_dets), "--set", "detector.onnx.runtime=opencv"),
+         "cannot read this ONNX model (OpenCV:"),
     ]
     for args, expected in cases:
         out = tmp_path / "o.mp4"
@@ -169,3 +178,15 @@ def test_ctrl_c_leaves_complete_outputs(tmp_path: Path):
 def test_detection_file_rows_are_what_the_tracker_reads():
     dets = read_detections(DEMO_SEQ / "det" / "det.txt")
     assert dets.at(1)[0].shape[1] == 4
+
+
+def test_detector_speed_flag_and_the_summary_name_the_tiling(clip: Path, tmp_path: Path, capsys):
+    lines = {}
+    for speed in ("fast", "accurate"):
+        mot = tmp_path / f"{speed}.txt"
+        assert main(["track", str(clip), "--no-video", "--mot-output", str(mot), "--quiet", "--max-frames", "5",
+                     "--detector-speed", speed]) == 0
+        lines[speed] = capsys.readouterr().out
+        assert read_results(mot).frames.max() <= 5
+    assert "detections: ssdlite detector, whole frame on onnxruntime" in lines["fast"]
+    assert "detections: ssdlite detector, 3 tiles on onnxruntime" in lines["accurate"]
