@@ -13,6 +13,7 @@ import numpy as np
 
 from siamtrack.tracker.io.mot import read_seqinfo
 
+from ..errors import InputError
 from ..patches import PatchSpec
 from .data import PatchBank, concat_banks, mot_bank
 from .pair_metrics import best_accuracy, equal_error_rate, rank1, roc_auc
@@ -34,6 +35,16 @@ def protocol_frames(length: int, gaps: tuple[int, ...], step: int, first: int = 
     return {f for s in starts for f in (s, *(s + g for g in gaps))}
 
 
+def check_slices(seq_dirs: list[Path], frame_range: tuple[float, float], gaps: tuple[int, ...] = GAPS) -> None:
+    """Refuse, in one line, slices too short for any pair: before any work (or process) starts."""
+    lengths = [read_seqinfo(d).length for d in seq_dirs]
+    if seq_dirs and all(int(frame_range[1] * n) - int(frame_range[0] * n) < max(gaps) + 1 for n in lengths):
+        names = ", ".join(d.name for d in seq_dirs)
+        raise InputError(f"{names}: the frames {frame_range[0]:g}..{frame_range[1]:g} of each sequence are fewer than "
+                         f"the longest pair gap ({max(gaps)} frames); use longer sequences (for training: a larger "
+                         "matcher_training.holdout_fraction)")
+
+
 def protocol_bank(seq_dirs: list[Path], spec: PatchSpec, gaps: tuple[int, ...] = GAPS, step: int = 10,
                   frame_range: tuple[float, float] = (0.0, 1.0)) -> PatchBank:
     """gt patches of the frames the protocol uses; ``frame_range`` picks a slice of each sequence."""
@@ -45,6 +56,8 @@ def protocol_bank(seq_dirs: list[Path], spec: PatchSpec, gaps: tuple[int, ...] =
         if not frames:  # the slice is shorter than the longest gap
             continue
         banks.append(mot_bank(seq_dir, spec, frames=frames, min_visibility=0.0))
+    if not banks:
+        check_slices(seq_dirs, frame_range, gaps)
     return concat_banks(banks)
 
 

@@ -13,7 +13,7 @@ from .data import PatchBank
 
 
 class TripletSampler:
-    def __init__(self, bank: PatchBank, max_gap_seconds: float, hard_fraction: float, seed: int):
+    def __init__(self, bank: PatchBank, max_gap_seconds: float, hard_fraction: float, seed: int | list[int]):
         self.bank = bank
         self.rng = np.random.default_rng(seed)
         self.hard_fraction = hard_fraction

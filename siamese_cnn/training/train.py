@@ -15,18 +15,21 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from siamtrack.tracker.io.mot import read_seqinfo
 
 from ..cues import N_CUES, N_PARTS, pair_cues_rows
 from ..device import resolve_device
+from ..errors import InputError
 from ..histogram import part_similarity_rows
 from ..matcher import PatchMatcher
 from ..network import SiameseNet
 from ..patches import PatchSpec, network_input
 from .augment import AugmentSpec, augment_batch
 from .data import PatchBank, concat_banks, mot_bank, reid_bank
+from .distributed import Ranks, all_mean, average_buffers, from_main
 from .losses import contrastive_loss, triplet_loss
 from .pair_evaluation import all_pairs, protocol_bank, report
 from .sampling import TripletSampler
@@ -115,12 +118,43 @@ def evaluate_matcher(matcher: PatchMatcher, bank: PatchBank, step: int = 10) -> 
     return out
 
 
+class _PairLoss(torch.nn.Module):
+    """One training step's loss as a module's forward, so DDP sees (and averages) every gradient."""
+
+    def __init__(self, net: SiameseNet, cfg: MatcherTrainConfig, batch: int):
+        super().__init__()
+        self.net, self.cfg, self.batch = net, cfg, batch
+
+    def forward(self, x: torch.Tensor, cues: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        emb = self.net.embed(x)
+        ea, ep, en = emb.split(self.batch)
+        left, right = torch.cat([ea, ea]), torch.cat([ep, en])
+        loss = F.cross_entropy(self.net.pair_logits(left, right, cues), target)
+        if self.cfg.topology == "cost_function":
+            loss = loss + self.cfg.metric_weight * contrastive_loss(left, right, target, self.cfg.margin)
+        elif self.cfg.topology == "triplet":
+            loss = loss + self.cfg.metric_weight * triplet_loss(ea, ep, en, self.cfg.margin)
+        return loss
+
+
 def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig, spec: PatchSpec,
-                  log=None, progress: bool = True, device: str = "cpu") -> tuple[PatchMatcher, list[dict]]:
+                  log=None, progress: bool = True, device: str = "cpu", ranks: Ranks | None = None
+                  ) -> tuple[PatchMatcher, list[dict]]:
     """``device``: where the training steps run (cpu, cuda, cuda:N, auto); the hold-out evaluation
-    and the returned matcher are on the CPU, where the tracker runs it (or moves it)."""
+    and the returned matcher are on the CPU, where the tracker runs it (or moves it).
+
+    ``ranks``: one of several processes of a DDP run (``distributed.py``, in a process group
+    already). Each rank takes ``cfg.batch / world`` triplets a step with its own sampling and
+    augmentation streams (rank 0 keeps the one-process streams, so one rank trains the same bytes
+    as before); the main rank's hold-out metrics decide for all when to stop."""
+    ranks = ranks or Ranks()
     log = log or (lambda message: print(message, flush=True))
-    where = resolve_device(device)
+    if not ranks.main:
+        log = lambda message: None  # noqa: E731 - one rank speaks
+    if cfg.batch % ranks.world:
+        raise InputError(f"matcher_training.batch {cfg.batch} does not split over {ranks.world} processes")
+    batch = cfg.batch // ranks.world
+    where = resolve_device(ranks.device(device))
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     arch = architecture_of(cfg)
@@ -129,8 +163,14 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
     net.mean, net.std = _channel_stats(train, channels, rng)
     matcher = PatchMatcher(net, spec)
     net.to(where)
-    sampler = TripletSampler(train, cfg.max_gap_seconds, cfg.hard_fraction, cfg.seed)
+    sampler_seed: int | list[int] = cfg.seed if ranks.main else [cfg.seed, ranks.rank]
+    if not ranks.main:
+        rng = np.random.default_rng([cfg.seed, ranks.rank, 1])
+    sampler = TripletSampler(train, cfg.max_gap_seconds, cfg.hard_fraction, sampler_seed)
     aug = cfg.augment
+    step_loss: torch.nn.Module = _PairLoss(net, cfg, batch)
+    if ranks.world > 1:
+        step_loss = DistributedDataParallel(step_loss, device_ids=[where.index] if where.type == "cuda" else None)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.max_epochs * cfg.steps_per_epoch)
     best_auc, best_state, bad_epochs, history = -1.0, None, 0, []
@@ -138,46 +178,45 @@ def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig,
     for epoch in range(1, cfg.max_epochs + 1):
         net.train()
         losses = []
-        bar = tqdm(range(cfg.steps_per_epoch), desc=f"epoch {epoch}", disable=not progress, file=sys.stderr,
-                   leave=False)
+        bar = tqdm(range(cfg.steps_per_epoch), desc=f"epoch {epoch}", disable=not progress or not ranks.main,
+                   file=sys.stderr, leave=False)
         for _ in bar:
-            a, p, n = sampler.sample(cfg.batch)
+            a, p, n = sampler.sample(batch)
             rows = np.concatenate([a, p, n])
             x = augment_batch(_to_tensor(train, rows, 5), aug, rng)[:, :channels].to(where)
-            emb = net.embed(x)
-            ea, ep, en = emb.split(cfg.batch)
-            left, right = torch.cat([ea, ea]), torch.cat([ep, en])
             left_rows, right_rows = np.r_[a, a], np.r_[p, n]
             cues = torch.from_numpy(pair_cues_rows(train.hist[left_rows], train.occlusion[left_rows],
                                                    train.hist[right_rows], train.occlusion[right_rows], net.n_cues)
                                     ).to(where)
-            target = torch.cat([torch.ones(cfg.batch), torch.zeros(cfg.batch)]).long().to(where)
-            loss = F.cross_entropy(net.pair_logits(left, right, cues), target)
-            if cfg.topology == "cost_function":
-                loss = loss + cfg.metric_weight * contrastive_loss(left, right, target, cfg.margin)
-            elif cfg.topology == "triplet":
-                loss = loss + cfg.metric_weight * triplet_loss(ea, ep, en, cfg.margin)
+            target = torch.cat([torch.ones(batch), torch.zeros(batch)]).long().to(where)
+            loss = step_loss(x, cues, target)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             losses.append(float(loss.detach()))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+        epoch_loss = all_mean(float(np.mean(losses)), ranks)
+        average_buffers(net, ranks)
         net.eval().to("cpu")  # evaluated as the tracker runs it; the optimiser's state stays where it is
-        metrics = evaluate_matcher(matcher, holdout, step=5)["matcher"]
+        measured = [-1.0, 0.0, 1.0]
+        if ranks.main:
+            metrics = evaluate_matcher(matcher, holdout, step=5)["matcher"]
+            measured = [metrics["auc"], metrics["accuracy"], metrics["eer"]]
+        auc, accuracy, eer = from_main(measured, ranks)
         net.to(where)
-        entry = {"epoch": epoch, "loss": float(np.mean(losses)), "holdout_auc": metrics["auc"],
-                 "holdout_accuracy": metrics["accuracy"], "holdout_eer": metrics["eer"],
-                 "minutes": (time.monotonic() - start) / 60}
+        entry = {"epoch": epoch, "loss": epoch_loss, "holdout_auc": auc, "holdout_accuracy": accuracy,
+                 "holdout_eer": eer, "minutes": (time.monotonic() - start) / 60}
         history.append(entry)
-        log(f"epoch {epoch:2d}  loss {entry['loss']:.4f}  hold-out AUC {metrics['auc']:.4f}  "
-            f"acc {metrics['accuracy']:.4f}  EER {metrics['eer']:.4f}  ({entry['minutes']:.1f} min)")
-        if metrics["auc"] > best_auc:
-            best_auc, bad_epochs = metrics["auc"], 0
+        log(f"epoch {epoch:2d}  loss {entry['loss']:.4f}  hold-out AUC {auc:.4f}  "
+            f"acc {accuracy:.4f}  EER {eer:.4f}  ({entry['minutes']:.1f} min)")
+        if auc > best_auc:
+            best_auc, bad_epochs = auc, 0
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         else:
             bad_epochs += 1
-        if bad_epochs >= cfg.patience or entry["minutes"] >= cfg.max_minutes:
+        stop = from_main([float(bad_epochs >= cfg.patience or entry["minutes"] >= cfg.max_minutes)], ranks)[0]
+        if stop:
             log(f"stopping after epoch {epoch} (best hold-out AUC {best_auc:.4f})")
             break
     net.to("cpu")

@@ -144,6 +144,9 @@ def _build_parser() -> argparse.ArgumentParser:
     tm.add_argument("--reid-data", type=Path, help="folder holding the re-ID sets named by matcher_training.reid")
     tm.add_argument("--device", default="cpu", help="where the training steps run: cpu, cuda, cuda:N or auto "
                                                     "(default: cpu)")
+    tm.add_argument("--nproc", type=_positive_int, default=1,
+                    help="train with torch DDP on this many local processes (gloo on CPUs, NCCL on GPUs: one GPU "
+                         "each); under torchrun its environment decides instead (default: 1)")
     tl = _training_parser(sub, "train-linker", "train the XGBoost linker on real detections labelled by gt",
                           "model file to write (.ubj or .json)")
     tl.add_argument("--matcher", type=Path, help="matcher weights (default: the tracker's, matcher_tracking.pt)")
@@ -250,7 +253,7 @@ def _cmd_train_matcher(args: argparse.Namespace) -> int:
 
     recipe = load_training_config(args.config, args.overrides).matcher_training
     run_training(args.data, _names(args.train_seqs), _names(args.val_seqs), args.out, recipe, args.reid_data,
-                 progress=not args.quiet, device=args.device)
+                 progress=not args.quiet, device=args.device, nproc=args.nproc)
     return 0
 
 
