@@ -139,10 +139,14 @@ def main() -> None:
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--step", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "detectors.json")
+    parser.add_argument("--update", action="store_true", help="re-measure only --settings in an existing --out")
     args = parser.parse_args()
     base = default_config()
     settings = args.settings.split(",")
     results: dict = {"settings": settings, "sequences": {}, "speed": {}}
+    if args.update:
+        results = json.loads(args.out.read_text())
+        results["settings"] += [s for s in settings if s not in results["settings"]]
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -153,7 +157,7 @@ def main() -> None:
             seqs.append(scaled_copy(args.data / name, size, work / "street"))
         for seq in seqs:
             info = read_seqinfo(seq)
-            results["sequences"][seq.name] = {"size": f"{info.width}x{info.height}"}
+            results["sequences"].setdefault(seq.name, {})["size"] = f"{info.width}x{info.height}"
             for setting in settings:
                 config = configured(base, setting, info.width, info.height)
                 row = detection_scores(seq, config, args.step) | track_scores(seq, config, work)
@@ -165,7 +169,7 @@ def main() -> None:
             summary = run_track(speed_seq, config, work / "speed.mp4", work / "speed.txt", progress=False)
             results["speed"][setting] = summary.fps
             print("speed", setting, round(summary.fps, 1), flush=True)
-    results["seconds"] = time.perf_counter() - start
+    results["seconds"] = time.perf_counter() - start + (results.get("seconds", 0.0) if args.update else 0.0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print_tables(results)

@@ -67,6 +67,25 @@ def _add_device_flag(parser: argparse.ArgumentParser) -> None:
                                          "the default, matcher.device)")
 
 
+def _add_unit_flags(parser: argparse.ArgumentParser, units: str) -> None:
+    parser.add_argument("--workers", type=_positive_int, default=1,
+                        help=f"{units} at a time, each in a process of its own (default: 1, this process); "
+                             "results are the same as one at a time")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help=f"local: --workers processes here; ray: the {units} as Ray tasks (pip install "
+                             "'siamtrack[ray]'), on --address's cluster or a Ray instance started for the run")
+    parser.add_argument("--address", help="--engine ray: a running cluster's address (ray start --head; "
+                                          "e.g. 10.0.0.5:6379 or auto); its nodes must see the same paths")
+
+
+def _engine(args: argparse.Namespace):
+    from .units import Engine
+
+    if args.address and args.engine != "ray":
+        raise InputError("--address is for --engine ray")
+    return Engine(args.engine, args.workers, args.address)
+
+
 def _add_config_flags(parser: argparse.ArgumentParser, defaults: str = "configs/default.yaml") -> None:
     parser.add_argument("--config", type=Path, help=f"YAML file overriding {defaults} (only the keys it names)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -87,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     ev.add_argument("--mode", choices=["online", "global"], help="frame by frame, or offline min-cost flow")
     _add_device_flag(ev)
+    _add_unit_flags(ev, "sequences")
     _add_config_flags(ev)
 
     tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
@@ -184,17 +204,20 @@ def _runtime_config(args: argparse.Namespace) -> Config:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from siamtrack.tracker.eval.runner import format_table, run_eval
+    from siamtrack.tracker.eval.runner import format_table
 
     from .cpus import placement
+    from .evaluate import run_eval
 
     config = _runtime_config(args)
     seqs = _names(args.seqs) if args.seqs else None
     out = args.out or Path(config.eval.out)
-    table = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet, placement=placement(config))
-    print(format_table(table))
-    print(f"results and metrics.json in {out}")
-    return 0
+    table, failed = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet,
+                             placement=placement(config), engine=_engine(args))
+    if table:
+        print(format_table(table))
+        print(f"results and metrics.json in {out}")
+    return 2 if failed else 0
 
 
 def _cmd_track(args: argparse.Namespace) -> int:

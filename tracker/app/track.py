@@ -210,7 +210,7 @@ def _described(source: DetectionSource, name: str) -> str:
 
 def _detector_threads(config: Config) -> int:
     """The detector's network gets every CPU by default: it runs beside the tracker and is the run's
-    slowest stage (768x576, 3 tiles: 27 fps end to end on 2 threads, 20 on 1; BENCHMARKS §6)."""
+    slowest stage (768x576, 3 tiles: 27 fps end to end on 2 threads, 20 on 1; BENCHMARKS §4)."""
     return config.detector.threads or len(os.sched_getaffinity(0))
 
 

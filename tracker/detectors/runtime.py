@@ -1,7 +1,7 @@
 """Where an ONNX detector network runs: onnxruntime when it is installed, else OpenCV's dnn.
 
 onnxruntime runs the shipped SSDLite about 2.6 times as fast as OpenCV on one core (13 vs 34 ms
-a 300x300 pass, BENCHMARKS §6), which is what makes tiling affordable; OpenCV stays as the
+a 300x300 pass, BENCHMARKS §4), which is what makes tiling affordable; OpenCV stays as the
 fallback, so a platform without an onnxruntime wheel still tracks. Both read the same file and
 give the same outputs (to 1e-4) except where OpenCV departs from TensorFlow's padding.
 """

@@ -51,7 +51,7 @@ def parse_grid(text: str) -> Grid | None:
 def auto_grid(width: int, height: int, tile_aspect: float = 0.55, max_passes: int = 3) -> Grid:
     """Columns of full-height tiles about ``tile_aspect`` as wide as tall (at most ``max_passes``);
     a portrait frame is cut into rows too. Full height, because people are tall: a row border cuts
-    most of them (2x2 found fewer than 1x2 on every sequence, BENCHMARKS §6); columns, because a
+    most of them (2x2 found fewer than 1x2 on every sequence, BENCHMARKS §4); columns, because a
     thin person squeezed from a wide frame into 300 pixels is what SSDLite misses."""
     rows = max(1, min(max_passes, math.ceil(height / width - 0.5)))  # up to 1.5 times as tall as wide: one row
     tile_h = height / rows

@@ -1,12 +1,11 @@
-"""``siamtrack eval``: track every sequence of a MOTChallenge folder and score it."""
+"""``siamtrack eval``'s parts: find the sequences, track-write-score one of them (a unit the app
+runs serially, on worker processes or on Ray: ``tracker/app/evaluate.py``), write the table."""
 
 from __future__ import annotations
 
 import json
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from tqdm import tqdm
 
 from siamtrack.configs import Config
 from siamtrack.siamese_cnn.atomic import atomic_write
@@ -47,33 +46,49 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def run_eval(data_dir: Path, seqs: list[str] | None, det_file: str | None, out_dir: Path,
-             config: Config, progress: bool = True, placement: Placement = no_placement) -> dict[str, dict[str, float]]:
-    """Track and score; write ``<out>/<SEQ>.txt`` and ``<out>/metrics.json``; return the table."""
-    names = find_sequences(data_dir, seqs)
-    det_file = det_file or config.detections.file
-    scores: dict[str, SequenceScore] = {}
-    table: dict[str, dict[str, float]] = {}
-    total_frames, total_seconds = 0, 0.0
-    for name in tqdm(names, desc="sequences", disable=not progress, file=sys.stderr):
-        seq_dir = data_dir / name
-        det_path = seq_dir / det_file if not Path(det_file).is_absolute() else Path(det_file)
-        if not det_path.is_file():
-            raise InputError(f"{det_path}: detection file not found")
-        run = track_sequence(seq_dir, det_path, config, placement)
-        if run.dropped_outside:
-            print(f"warning: {det_path}: dropped {run.dropped_outside} boxes lying wholly outside the frame",
-                  file=sys.stderr)
-        if run.without_camera:
-            print(f"note: {seq_dir}: no frames, so tracked without camera-motion compensation", file=sys.stderr)
-        result_file = out_dir / f"{name}.txt"
-        write_results(result_file, run.rows)
-        scores[name] = score_sequence(data_dir, name, result_file)
-        table[name] = {**scores[name].summary(), "fps": run.fps}
-        total_frames += run.frames
-        total_seconds += run.seconds
-    table[COMBINED] = {**combine(scores).summary(),
-                       "fps": total_frames / total_seconds if total_seconds else float("inf")}
+@dataclass
+class SequenceRun:
+    """One sequence tracked, written and scored (what an evaluation unit sends back)."""
+
+    name: str
+    score: SequenceScore
+    frames: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)  # warnings to print, in order
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else float("inf")
+
+
+def evaluate_sequence(data_dir: Path, name: str, det_file: str, out_dir: Path, config: Config,
+                      placement: Placement = no_placement) -> SequenceRun:
+    """Track ``data_dir/name`` from ``det_file``, write ``<out>/<name>.txt`` and score it."""
+    seq_dir = data_dir / name
+    det_path = seq_dir / det_file if not Path(det_file).is_absolute() else Path(det_file)
+    if not det_path.is_file():
+        raise InputError(f"{det_path}: detection file not found")
+    run = track_sequence(seq_dir, det_path, config, placement)
+    notes = []
+    if run.dropped_outside:
+        notes.append(f"warning: {det_path}: dropped {run.dropped_outside} boxes lying wholly outside the frame")
+    if run.without_camera:
+        notes.append(f"note: {seq_dir}: no frames, so tracked without camera-motion compensation")
+    result_file = out_dir / f"{name}.txt"
+    write_results(result_file, run.rows)
+    return SequenceRun(name, score_sequence(data_dir, name, result_file), run.frames, run.seconds, notes)
+
+
+def write_metrics(runs: list[SequenceRun], data_dir: Path, det_file: str, out_dir: Path
+                  ) -> dict[str, dict[str, float]]:
+    """The table (a row per sequence, then the combined row), also written as ``<out>/metrics.json``
+    (not written without a sequence)."""
+    table = {run.name: {**run.score.summary(), "fps": run.fps} for run in runs}
+    if not runs:
+        return table
+    frames, seconds = sum(r.frames for r in runs), sum(r.seconds for r in runs)
+    table[COMBINED] = {**combine({r.name: r.score for r in runs}).summary(),
+                       "fps": frames / seconds if seconds else float("inf")}
     with atomic_write(out_dir / "metrics.json") as handle:
         json.dump({"data": str(data_dir), "detections": det_file, "sequences": table}, handle, indent=2)
     return table
