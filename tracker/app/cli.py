@@ -111,8 +111,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("track", help="track a video, image folder or MOT sequence; write an annotated video and "
                                       "MOT-format tracks")
-    tr.add_argument("source", help="video file (mp4, avi, ...), image folder, MOT sequence folder, webcam index "
-                                   "(0) or stream URL (rtsp://, http(s)://, file://)")
+    tr.add_argument("source", nargs="+", help="video file (mp4, avi, ...), image folder, MOT sequence folder, webcam "
+                                              "index (0) or stream URL (rtsp://, http(s)://, file://); several, or a "
+                                              "folder of videos, are tracked one by one (or by --workers) into "
+                                              "--out-dir")
+    tr.add_argument("--out-dir", type=Path, help="several sources: the folder for each one's <name>.tracked.mp4 "
+                                                 "and .txt (default: the current folder)")
     tr.add_argument("-o", "--output", type=Path, help="annotated video to write (default: <name>.tracked.mp4)")
     tr.add_argument("--mot-output", type=Path, help="MOT-format tracks to write (default: <name>.tracked.txt)")
     tr.add_argument("--no-video", action="store_true", help="write only the MOT-format tracks")
@@ -136,6 +140,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--reconnects", type=int, default=3, help="streams: reconnects in a row before the stream is "
                                                               "taken as ended (default: 3)")
     _add_device_flag(tr)
+    _add_unit_flags(tr, "sources")
     _add_config_flags(tr)
 
     tu = sub.add_parser("tune", help="search the tracker rules for the best mean HOTA over labelled sequences; "
@@ -228,6 +233,14 @@ def _cmd_track(args: argparse.Namespace) -> int:
     if args.detector_speed is not None:
         args.overrides = [*args.overrides, *DETECTOR_SPEEDS[args.detector_speed]]
     config = _runtime_config(args)
+    from .batch import expand_sources
+
+    sources = expand_sources(args.source)
+    if len(sources) > 1 or args.out_dir is not None:
+        return _track_many(args, sources, config)
+    args.source = sources[0]
+    if not _engine(args).serial:
+        raise InputError("--workers and --engine are for several sources (one source is one process's work)")
     stem = _output_stem(args.source)
     video = None if args.no_video else (args.output or Path(f"{stem}.tracked.mp4"))
     mot = args.mot_output or (video.with_suffix(".txt") if args.output is not None and video is not None
@@ -244,6 +257,28 @@ def _cmd_track(args: argparse.Namespace) -> int:
         print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
     print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
     return 130 if summary.interrupted else 0
+
+
+def _track_many(args: argparse.Namespace, sources: list[str], config) -> int:
+    from .batch import track_many
+    from .units import report_failures
+
+    for flag, given in (("-o/--output", args.output), ("--mot-output", args.mot_output), ("--show", args.show),
+                        ("--detections", args.detections)):
+        if given:
+            raise InputError(f"{flag} is for one source; several sources go to --out-dir as <name>.tracked.*")
+    options = {"detector": args.detector, "model": args.model, "max_frames": args.max_frames, "frame_rate": args.fps,
+               "timeout_seconds": args.timeout, "reconnects": args.reconnects}
+    outcomes = track_many(sources, args.out_dir or Path("."), config, _engine(args), _output_stem, not args.no_video,
+                          options, progress=not args.quiet)
+    for outcome in outcomes:
+        if outcome.ok:
+            s = outcome.value
+            written = " and ".join(str(p) for p in (s.video, s.mot) if p is not None)
+            print(f"{outcome.name}: {s.frames} frames, {s.tracks} tracks, {s.fps:.1f} fps; wrote {written}")
+    failed = report_failures(outcomes)
+    print(f"tracked {len(outcomes) - failed} of {len(outcomes)} sources")
+    return 2 if failed else 0
 
 
 def _rates(text: str) -> tuple[int, ...]:

@@ -182,5 +182,6 @@ def report_failures(outcomes: Sequence[Outcome], stream=None) -> int:
     stream = stream or sys.stderr
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
-        print(f"siamtrack: error: {outcome.name}: {outcome.error}", file=stream)
+        named = outcome.error.startswith(outcome.name)  # the message names the source already
+        print(f"siamtrack: error: {outcome.error if named else f'{outcome.name}: {outcome.error}'}", file=stream)
     return len(failed)
