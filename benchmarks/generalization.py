@@ -38,7 +38,8 @@ from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.tracker.app.runtime import tune_for_speed
 from siamtrack.tracker.app.search import search
 from siamtrack.tracker.app.tune import TUNE_SPACE, load_space, tune, with_settings
-from siamtrack.tracker.core.perception import SequencePerception, perceive, replay
+from siamtrack.tracker.core.perception import SequencePerception, replay
+from siamtrack.tracker.core.perception_store import cached_perceive
 from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.eval.protocol import RATES, Fold, cells, folds
 from siamtrack.tracker.io.mot import write_results
@@ -98,6 +99,12 @@ def _cached(path: Path, key: str, compute) -> dict:
         return record
 
 
+def _perceived(seq_dir: Path, config: Config, floor: float, cal, args: argparse.Namespace) -> SequencePerception:
+    """A sequence's perception from the run's perception cache (``<out>/perception``, shared with
+    ``siamtrack tune``'s format), computed there the first time."""
+    return cached_perceive(seq_dir, config, floor, cal, args.out / "perception")[0]
+
+
 def _tune_siamtrack(config: Config, perceptions: list[SequencePerception], space, args,
                     seed: int | None = None) -> tuple[dict, Config]:
     found = tune(perceptions, config, space, args.trials, args.seed if seed is None else seed)
@@ -109,7 +116,7 @@ def _reference_part(fold: Fold, args, base: Config, cal: dict, space, work: Path
     """siamtrack's geometry scorer and the peers: chosen and scored without any learned model."""
     geometry = dataclasses.replace(base, scorer="geometry")
     log(f"[{fold.held_out}] geometry and peers: perceiving")
-    train = [perceive(d, geometry, space.floor, cal) for d in training_copies(fold, args.data, args.tune_rates,
+    train = [_perceived(d, geometry, space.floor, cal, args) for d in training_copies(fold, args.data, args.tune_rates,
                                                                                work / "train")]
     log(f"[{fold.held_out}] tuning siamtrack geometry ({args.trials} trials)")
     chosen, tuned = {}, {}
@@ -124,7 +131,7 @@ def _reference_part(fold: Fold, args, base: Config, cal: dict, space, work: Path
     results = {}
     for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
         log(f"[{fold.held_out}] geometry and peers: cell 1/{cell.rate}")
-        held = perceive(cell.data_dir / cell.sequence, geometry, space.floor, cal)
+        held = _perceived(cell.data_dir / cell.sequence, geometry, space.floor, cal, args)
         out = work / f"rate{cell.rate}"
         row = {"siamtrack geometry": score_rows(replay(held, tuned["siamtrack geometry"]), held, out / "geometry")}
         for name in PEERS:
@@ -138,13 +145,13 @@ def _reference_part(fold: Fold, args, base: Config, cal: dict, space, work: Path
 
 def _learned_part(fold: Fold, args, learned: Config, cal: dict, space, work: Path) -> dict:
     log(f"[{fold.held_out}] siamtrack: perceiving")
-    train = [perceive(d, learned, space.floor, cal) for d in training_copies(fold, args.data, args.tune_rates,
+    train = [_perceived(d, learned, space.floor, cal, args) for d in training_copies(fold, args.data, args.tune_rates,
                                                                               work / "train")]
     log(f"[{fold.held_out}] tuning siamtrack ({args.trials} trials)")
     chosen, tuned = _tune_siamtrack(learned, train, space, args, args.siamtrack_seed)
     results = {}
     for cell in cells(fold, args.data, work / "cells", tuple(args.rates)):
-        held = perceive(cell.data_dir / cell.sequence, learned, space.floor, cal)
+        held = _perceived(cell.data_dir / cell.sequence, learned, space.floor, cal, args)
         results[str(cell.rate)] = score_rows(replay(held, tuned), held, work / f"rate{cell.rate}" / "siamtrack")
     return {"chosen": chosen, "cells": results,
             "tuned_on": sorted({p.info.name.split("-every")[0] for p in train})}
@@ -156,8 +163,13 @@ NEUTRAL_SETTINGS = {("tracker", "camera_motion"): False, ("tracker", "smooth_sec
                     ("tracker", "stitch_seconds"): 0.0, ("matcher", "device"): "auto"}
 
 
+# Sections no protocol figure depends on (it tracks public detections, writes no video): left out
+# of cache keys, so that a new detector or video setting does not void every fold.
+UNUSED_SECTIONS = ("detector", "video", "eval")
+
+
 def _config_key(config: Config) -> dict:
-    data = dataclasses.asdict(config)
+    data = {k: v for k, v in dataclasses.asdict(config).items() if k not in UNUSED_SECTIONS}
     for (section, key), value in NEUTRAL_SETTINGS.items():
         if data[section].get(key) == value:
             del data[section][key]

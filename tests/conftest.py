@@ -30,3 +30,17 @@ def recipe():
     from siamtrack.configs.training import load_training_config
 
     return load_training_config()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _perception_cache_in_tmp(tmp_path_factory):
+    """`siamtrack tune` keeps a perception cache in the user's cache folder; tests keep theirs here."""
+    import os
+
+    before = os.environ.get("SIAMTRACK_CACHE")
+    os.environ["SIAMTRACK_CACHE"] = str(tmp_path_factory.mktemp("siamtrack-cache"))
+    yield
+    if before is None:
+        os.environ.pop("SIAMTRACK_CACHE", None)
+    else:
+        os.environ["SIAMTRACK_CACHE"] = before

@@ -154,7 +154,16 @@ def _build_parser() -> argparse.ArgumentParser:
     tu.add_argument("--rates", default="1", help="also tune on each sequence at 1/k of its frame rate, e.g. 1,2,3 "
                                                  "(rules that hold for slower cameras too; default: 1)")
     tu.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
+    tu.add_argument("--batch", type=_positive_int, help="trials asked of the search at a time, run side by side on "
+                                                        "the workers; the result depends on --batch, not on where "
+                                                        "trials ran (default: --workers)")
+    tu.add_argument("--cache-dir", type=Path, help="perception cache: each sequence's detections and descriptors, "
+                                                   "computed once and reused by later runs and by every worker "
+                                                   "(default: $SIAMTRACK_CACHE or ~/.cache/siamtrack/perception)")
+    tu.add_argument("--no-cache", action="store_true", help="compute the perception afresh and keep it only "
+                                                            "for this run")
     _add_device_flag(tu)
+    _add_unit_flags(tu, "trials")
     _add_config_flags(tu)
 
     de = sub.add_parser("demo", help="track the bundled clip twice (built-in detector, public detections) and "
@@ -289,12 +298,18 @@ def _rates(text: str) -> tuple[int, ...]:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
+    from siamtrack.tracker.core.perception_store import default_cache_dir
+
     from .tune import run_tune
 
     config = _runtime_config(args)
+    if args.no_cache and args.cache_dir:
+        raise InputError("--no-cache and --cache-dir: give one")
+    engine = _engine(args)
     run_tune(args.data, _names(args.seqs) if args.seqs else None, config, args.trials, args.seed, args.out,
              args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]),
-             rates=_rates(args.rates))
+             rates=_rates(args.rates), engine=engine, batch=args.batch or engine.workers,
+             cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()))
     return 0
 
 

@@ -1,8 +1,9 @@
 """A seeded Optuna search over named settings: the one search ``siamtrack tune`` and the
 protocol's peers share, so every tracker's settings are chosen the same way.
 
-Deterministic: one trial at a time, a seeded TPE sampler, and the first trial is the starting
-point (the config as given), so the best found is never worse than what you started with.
+Deterministic: trials in rounds of a fixed size (one by default), a seeded TPE sampler, and the
+first trial is the starting point (the config as given), so the best found is never worse than
+what you started with.
 """
 
 from __future__ import annotations
@@ -69,27 +70,35 @@ class SearchResult:
     trials: list[tuple[dict[str, Any], float]]
 
 
-def search(params: list[Param], objective: Callable[[dict[str, Any]], float], trials: int, seed: int,
-           start: dict[str, Any] | None = None, on_trial: Callable[[int, float, float], None] | None = None
-           ) -> SearchResult:
+def search(params: list[Param], objective: Callable[[dict[str, Any]], float] | None, trials: int, seed: int,
+           start: dict[str, Any] | None = None, on_trial: Callable[[int, float, float], None] | None = None,
+           batch: int = 1, evaluate: Callable[[list[dict[str, Any]]], list[float]] | None = None) -> SearchResult:
     """Maximise ``objective`` over ``params`` in ``trials`` trials (the first one is ``start``
-    when it lies inside the space)."""
+    when it lies inside the space).
+
+    ``batch``: trials asked of the sampler at a time and scored together by ``evaluate`` (which
+    may run them side by side anywhere); the result depends on ``batch``, never on where the
+    trials ran. ``batch`` 1 asks and tells one trial at a time, as ``study.optimize`` does."""
     if trials < 1:
         raise InputError("a search needs at least one trial")
+    if batch < 1:
+        raise InputError(f"--batch {batch}: at least one trial at a time")
+    if evaluate is None:
+        if objective is None:
+            raise ValueError("search needs an objective or an evaluate")
+        evaluate = lambda batch_values: [objective(v) for v in batch_values]  # noqa: E731
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(1, trials // 4)))
     study = optuna.create_study(direction="maximize", sampler=sampler)
     if start is not None and all(p.admits(start.get(p.name)) for p in params):
         study.enqueue_trial({p.name: start[p.name] for p in params})
     history: list[tuple[dict[str, Any], float]] = []
-
-    def run(trial: optuna.Trial) -> float:
-        values = {p.name: p.suggest(trial) for p in params}
-        value = float(objective(values))
-        history.append((values, value))
-        if on_trial is not None:
-            on_trial(len(history), value, max(v for _, v in history))
-        return value
-
-    study.optimize(run, n_trials=trials)
+    while len(history) < trials:
+        asked = [study.ask() for _ in range(min(batch, trials - len(history)))]
+        values = [{p.name: p.suggest(trial) for p in params} for trial in asked]
+        for trial, chosen, value in zip(asked, values, evaluate(values), strict=True):
+            study.tell(trial, float(value))
+            history.append((chosen, float(value)))
+            if on_trial is not None:
+                on_trial(len(history), float(value), max(v for _, v in history))
     best = dict(study.best_trial.params)
     return SearchResult(best, float(study.best_value), history[0][1], history)

@@ -9,6 +9,7 @@ the objective: a long sequence should not outvote a short one, as a user's camer
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import tempfile
 import time
@@ -25,12 +26,14 @@ from siamtrack.configs import DEFAULT_CONFIG, Config, ConfigError, replaced
 from siamtrack.configs.loading import read_yaml
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.errors import InputError
-from siamtrack.tracker.core.perception import SequencePerception, perceive, replay
+from siamtrack.tracker.core.perception import SequencePerception, replay
+from siamtrack.tracker.core.perception_store import cached_perceive, load_perception, perception_key
 from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.io.mot import write_results
 from siamtrack.tracker.io.subsample import subsample_sequence
 
 from .search import Param, SearchResult, parse_param, search
+from .units import SERIAL, Engine, Unit, run_units
 
 TUNE_SPACE = DEFAULT_CONFIG.with_name("tune.yaml")
 
@@ -105,35 +108,86 @@ class TuneResult:
     per_sequence: dict[str, float]
 
 
-def tune(perceptions: list[SequencePerception], config: Config, space: TuneSpace, trials: int, seed: int,
-         on_trial=None) -> TuneResult:
-    """Search ``space`` for the best mean HOTA over the cached sequences, starting from ``config``."""
-    with tempfile.TemporaryDirectory(prefix="siamtrack-tune-") as tmp:
-        def objective(values: dict[str, Any]) -> float:
-            return mean_hota(perceptions, with_settings(config, values), Path(tmp))[0]
+@dataclass(frozen=True)
+class StoredPerception:
+    """Where a worker finds a sequence's perception: the cache file, its key and the sequence."""
 
-        found = search(space.params, objective, trials, seed, current_values(config, space.params), on_trial)
-        best = with_settings(config, found.best)
+    path: Path
+    key: str
+    seq_dir: Path
+
+
+_LOADED: dict[tuple[Path, str], SequencePerception] = {}  # per worker process: each file read once
+
+
+def _perceptions(sources: list[SequencePerception | StoredPerception]) -> list[SequencePerception]:
+    out = []
+    for source in sources:
+        if isinstance(source, StoredPerception):
+            if (source.path, source.key) not in _LOADED:
+                loaded = load_perception(source.path, source.key, source.seq_dir)
+                if loaded is None:
+                    raise InputError(f"{source.path}: perception cache file missing or unreadable on this worker")
+                _LOADED[source.path, source.key] = loaded
+            source = _LOADED[source.path, source.key]
+        out.append(source)
+    return out
+
+
+def trial_hota(sources: list[SequencePerception | StoredPerception], config: Config, values: dict[str, Any]) -> float:
+    """One trial: ``config`` with ``values``, its mean HOTA over the sequences (a unit, ``units.py``)."""
+    with tempfile.TemporaryDirectory(prefix="siamtrack-trial-") as tmp:
+        return mean_hota(_perceptions(sources), with_settings(config, values), Path(tmp))[0]
+
+
+def tune(perceptions: list[SequencePerception], config: Config, space: TuneSpace, trials: int, seed: int,
+         on_trial=None, engine: Engine = SERIAL, batch: int = 1,
+         stored: list[StoredPerception] | None = None) -> TuneResult:
+    """Search ``space`` for the best mean HOTA over the cached sequences, starting from ``config``.
+
+    Trials go in rounds of ``batch``, each trial a unit on ``engine``; off this process, the units
+    name the perception files (``stored``) instead of carrying the perceptions."""
+    if not engine.serial and stored is None:
+        raise InputError("tuning on workers needs the perception cache (it is how workers share it)")
+    sources: list = perceptions if engine.serial else stored
+
+    def evaluate(batch_values: list[dict[str, Any]]) -> list[float]:
+        units = [Unit(f"trial {json.dumps(v, default=str)}", trial_hota, (sources, config, v)) for v in batch_values]
+        outcomes = run_units(units, engine, progress=False)
+        failed = [o for o in outcomes if not o.ok]
+        if failed:
+            raise InputError(f"{failed[0].name}: {failed[0].error}")
+        return [o.value for o in outcomes]
+
+    found = search(space.params, None, trials, seed, current_values(config, space.params), on_trial, batch,
+                   evaluate)
+    best = with_settings(config, found.best)
+    with tempfile.TemporaryDirectory(prefix="siamtrack-tune-") as tmp:
         _, per_sequence = mean_hota(perceptions, best, Path(tmp))
     return TuneResult(found, best, per_sequence)
 
 
 def perceive_all(data_dir: Path, names: list[str], config: Config, floor: float,
                  calibrations: dict[str, tuple[float, float]] | None = None, progress=None,
-                 rates: tuple[int, ...] = (1,), work: Path | None = None) -> list[SequencePerception]:
+                 rates: tuple[int, ...] = (1,), work: Path | None = None, cache_dir: Path | None = None
+                 ) -> tuple[list[SequencePerception], list[StoredPerception] | None]:
     """Each sequence perceived once, at its frame rate and at 1/k of it for every k > 1 in ``rates``
-    (copies with frames linked, made under ``work``)."""
-    out = []
+    (copies with frames linked, made under ``work``); read from ``cache_dir`` where it holds them,
+    else computed and stored there (``cache_dir`` None: computed only). Also where they are stored."""
+    out, stored = [], []
     for name in names:
         seq_dir = Path(data_dir) / name
         if not (seq_dir / "gt" / "gt.txt").is_file():
             raise InputError(f"{seq_dir}: not a MOT sequence with gt/gt.txt (tune needs labelled sequences)")
         for k in rates:
             copy = seq_dir if k == 1 else subsample_sequence(seq_dir, k, Path(work or tempfile.gettempdir()))
-            out.append(perceive(copy, config, floor, calibrations))
+            perception, path = cached_perceive(copy, config, floor, calibrations, cache_dir)
+            out.append(perception)
+            if path is not None:
+                stored.append(StoredPerception(path, perception_key(copy, config, floor, calibrations), copy))
             if progress is not None:
                 progress(copy.name)
-    return out
+    return out, (stored if cache_dir is not None else None)
 
 
 def write_tuned(path: Path, result: TuneResult, header: list[str]) -> None:
@@ -149,8 +203,10 @@ def write_tuned(path: Path, result: TuneResult, header: list[str]) -> None:
 
 def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: int, seed: int, out: Path,
              space_path: Path | None = None, progress: bool = True, command: str = "siamtrack tune",
-             rates: tuple[int, ...] = (1,)) -> TuneResult:
-    """The ``tune`` command: perceive once, search, write ``out``, print what was found.
+             rates: tuple[int, ...] = (1,), engine: Engine = SERIAL, batch: int = 1,
+             cache_dir: Path | None = None) -> TuneResult:
+    """The ``tune`` command: perceive once (or read the perception cache ``cache_dir``), search in
+    rounds of ``batch`` trials on ``engine``, write ``out``, print what was found.
 
     ``rates``: also tune on each sequence at 1/k of its frame rate, so that the rules hold for
     cameras slower than the labelled ones (and the objective, averaged over more copies, is smoother).
@@ -165,14 +221,20 @@ def run_tune(data_dir: Path, names: list[str] | None, config: Config, trials: in
     if any(k < 1 for k in rates) or 1 not in rates:
         raise InputError(f"--rates {','.join(map(str, rates))}: frame-rate divisors of at least 1, including 1")
     with tempfile.TemporaryDirectory(prefix="siamtrack-rates-") as copies:
-        perceptions = perceive_all(data_dir, names, config, space.floor,
-                                   progress=(lambda name: print(f"perceived {name}", file=sys.stderr, flush=True))
-                                   if progress else None, rates=tuple(rates), work=Path(copies))
-        return _search_and_write(perceptions, config, space, trials, seed, out, progress, command, start)
+        if cache_dir is None and not engine.serial:  # workers read the perceptions from files: this run's own
+            cache_dir = Path(copies) / "perception"
+        perceptions, stored = perceive_all(
+            data_dir, names, config, space.floor,
+            progress=(lambda name: print(f"perceived {name}", file=sys.stderr, flush=True)) if progress else None,
+            rates=tuple(rates), work=Path(copies), cache_dir=cache_dir)
+        return _search_and_write(perceptions, config, space, trials, seed, out, progress, command, start,
+                                 engine, batch, stored)
 
 
 def _search_and_write(perceptions: list[SequencePerception], config: Config, space: TuneSpace,
-                      trials: int, seed: int, out: Path, progress: bool, command: str, start: float) -> TuneResult:
+                      trials: int, seed: int, out: Path, progress: bool, command: str, start: float,
+                      engine: Engine = SERIAL, batch: int = 1, stored: list[StoredPerception] | None = None
+                      ) -> TuneResult:
     import optuna
     from tqdm import tqdm
 
@@ -182,12 +244,12 @@ def _search_and_write(perceptions: list[SequencePerception], config: Config, spa
             bar.update(1)
             bar.set_postfix(hota=f"{value:.2f}", best=f"{best:.2f}")
 
-        result = tune(perceptions, config, space, trials, seed, on_trial)
+        result = tune(perceptions, config, space, trials, seed, on_trial, engine, batch, stored)
     minutes = (time.monotonic() - start) / 60
     found = result.search
     header = [f"written by: {command}",
               f"mean HOTA over {', '.join(p.info.name for p in perceptions)}: {found.best_value:.2f} (the starting "
-              f"config: {found.start_value:.2f}); {trials} trials, seed {seed}, {minutes:.1f} min",
+              f"config: {found.start_value:.2f}); {trials} trials, seed {seed}, rounds of {batch}, {minutes:.1f} min",
               "per sequence: " + ", ".join(f"{k} {v:.2f}" for k, v in result.per_sequence.items()),
               "tuned on these sequences: a figure measured on them is not a fair one"]
     write_tuned(out, result, header)

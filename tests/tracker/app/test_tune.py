@@ -23,7 +23,7 @@ def clip_geometry():
 
     config = dataclasses.replace(default_config(), scorer="geometry")
     space = load_space(TUNE_SPACE, config)
-    return config, space, perceive_all(DEMO_DATA, ["TUD-Campus"], config, space.floor)
+    return config, space, perceive_all(DEMO_DATA, ["TUD-Campus"], config, space.floor)[0]
 
 
 def test_the_same_seed_gives_the_same_search(clip_geometry):
@@ -102,3 +102,34 @@ def test_tune_mistakes_are_one_line_errors(tmp_path: Path, capsys):
     assert main(["tune", "--data", str(DEMO_DATA), "--trials", "2", "--quiet", "--out", str(tmp_path / "t.yaml"),
                  "--space", str(bad_space)]) == 2
     assert "choices" in capsys.readouterr().err
+
+
+def tuned_settings(path: Path) -> str:
+    """The tuned config without its comment header (which says how long the run took)."""
+    return "".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("#"))
+
+
+def test_trials_on_workers_and_ray_give_the_serial_result_and_the_cache_is_reused(tmp_path: Path):
+    import subprocess
+    import sys
+
+    def tune_cli(out: str, *flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "siamtrack.tracker.app.cli", "tune", "--data", str(DEMO_DATA),
+                               "--trials", "6", "--scorer", "geometry", "--out", str(tmp_path / out), "--quiet",
+                               "--cache-dir", str(tmp_path / "cache"), *flags], capture_output=True, text=True)
+
+    serial = tune_cli("serial.yaml", "--batch", "2")
+    assert serial.returncode == 0, serial.stderr
+    stored = list((tmp_path / "cache").glob("TUD-Campus-*.npz"))
+    assert len(stored) == 1
+    written = stored[0].stat().st_mtime_ns
+    workers = tune_cli("workers.yaml", "--workers", "2")  # --batch defaults to --workers
+    assert workers.returncode == 0, workers.stderr
+    assert tuned_settings(tmp_path / "workers.yaml") == tuned_settings(tmp_path / "serial.yaml")
+    assert stored[0].stat().st_mtime_ns == written  # read from the cache, not computed again
+    one_by_one = tune_cli("one.yaml")
+    assert one_by_one.returncode == 0 and "rounds of 1" in (tmp_path / "one.yaml").read_text()
+    pytest.importorskip("ray")
+    ray = tune_cli("ray.yaml", "--engine", "ray", "--workers", "2")
+    assert ray.returncode == 0, ray.stderr
+    assert tuned_settings(tmp_path / "ray.yaml") == tuned_settings(tmp_path / "serial.yaml")

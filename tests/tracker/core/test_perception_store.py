@@ -1,0 +1,51 @@
+"""The perception cache on disk: the same tracks replayed from the file as from memory, keyed safely."""
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from siamtrack.configs import default_config
+from siamtrack.tracker.core.perception import perceive, replay
+from siamtrack.tracker.core.perception_store import cached_perceive, load_perception, perception_key
+from tests.conftest import DEMO_SEQ
+
+
+def test_a_stored_perception_replays_to_the_same_tracks(tmp_path: Path):
+    config = default_config()
+    fresh, path = cached_perceive(DEMO_SEQ, config, 0.3, cache_dir=tmp_path)
+    assert path is not None and path.is_file() and path.suffix == ".npz"
+    with np.load(path, allow_pickle=False) as data:  # safe to read: no pickled objects
+        assert {"boxes", "scores", "embeddings", "hist", "occlusion", "camera", "meta"} <= set(data.files)
+    stored, again = cached_perceive(DEMO_SEQ, config, 0.3, cache_dir=tmp_path)
+    assert again == path and stored is not fresh
+    for rules in ({}, {"min_score": 0.5, "min_hits": 3}):
+        tuned = dataclasses.replace(config, tracker=dataclasses.replace(config.tracker, **rules))
+        assert replay(stored, tuned) == replay(fresh, tuned)
+    assert replay(stored, config) == replay(perceive(DEMO_SEQ, config, 0.3), config)
+
+
+def test_the_key_follows_what_the_perception_depends_on(tmp_path: Path):
+    config = default_config()
+    key = perception_key(DEMO_SEQ, config, 0.3, None)
+    assert key == perception_key(DEMO_SEQ, config, 0.3, None)
+    geometry = dataclasses.replace(config, scorer="geometry")
+    other_width = dataclasses.replace(config, matcher=dataclasses.replace(config.matcher, flow_width=320))
+    others = {perception_key(DEMO_SEQ, config, 0.4, None), perception_key(DEMO_SEQ, geometry, 0.3, None),
+              perception_key(DEMO_SEQ, other_width, 0.3, None),
+              perception_key(DEMO_SEQ, config, 0.3, {"acf": (0.1, 20.0)})}
+    assert key not in others and len(others) == 4
+    seq = tmp_path / "seq"
+    shutil.copytree(DEMO_SEQ, seq)
+    assert perception_key(seq, config, 0.3, None) == key  # a copy (same names, sizes, times) is the same
+    frame = seq / "img1" / "000010.jpg"
+    frame.write_bytes(frame.read_bytes() + b"\0")
+    assert perception_key(seq, config, 0.3, None) != key  # a frame changed
+    before = perception_key(seq, config, 0.3, None)
+    with open(seq / "det" / "det.txt", "a") as handle:
+        handle.write("71,-1,1,1,10,20,5,-1,-1,-1\n")
+    assert perception_key(seq, config, 0.3, None) != before
+    assert load_perception(tmp_path / "missing.npz", key, DEMO_SEQ) is None
+    (tmp_path / "broken.npz").write_bytes(b"PK not a zip")
+    assert load_perception(tmp_path / "broken.npz", key, DEMO_SEQ) is None
