@@ -78,6 +78,22 @@ def _add_unit_flags(parser: argparse.ArgumentParser, units: str) -> None:
                                           "e.g. 10.0.0.5:6379 or auto); its nodes must see the same paths")
 
 
+def _add_cache_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", type=Path, help="perception cache: each sequence's detections and descriptors, "
+                                                       "computed once and reused by later runs and by every worker "
+                                                       "(default: $SIAMTRACK_CACHE or ~/.cache/siamtrack/perception)")
+    parser.add_argument("--no-cache", action="store_true", help="compute the perception afresh and keep it only "
+                                                                "for this run")
+
+
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    from siamtrack.tracker.core.perception_store import default_cache_dir
+
+    if args.no_cache and args.cache_dir:
+        raise InputError("--no-cache and --cache-dir: give one")
+    return None if args.no_cache else (args.cache_dir or default_cache_dir())
+
+
 def _engine(args: argparse.Namespace):
     from .units import Engine
 
@@ -105,6 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="output folder for <SEQ>.txt and metrics.json")
     ev.add_argument("--scorer", choices=["geometry", "learned"], help="link scorer (overrides the config)")
     ev.add_argument("--mode", choices=["online", "global"], help="frame by frame, or offline min-cost flow")
+    _add_cache_flags(ev)
     _add_device_flag(ev)
     _add_unit_flags(ev, "sequences")
     _add_config_flags(ev)
@@ -157,11 +174,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tu.add_argument("--batch", type=_positive_int, help="trials asked of the search at a time, run side by side on "
                                                         "the workers; the result depends on --batch, not on where "
                                                         "trials ran (default: --workers)")
-    tu.add_argument("--cache-dir", type=Path, help="perception cache: each sequence's detections and descriptors, "
-                                                   "computed once and reused by later runs and by every worker "
-                                                   "(default: $SIAMTRACK_CACHE or ~/.cache/siamtrack/perception)")
-    tu.add_argument("--no-cache", action="store_true", help="compute the perception afresh and keep it only "
-                                                            "for this run")
+    _add_cache_flags(tu)
     _add_device_flag(tu)
     _add_unit_flags(tu, "trials")
     _add_config_flags(tu)
@@ -227,7 +240,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     seqs = _names(args.seqs) if args.seqs else None
     out = args.out or Path(config.eval.out)
     table, failed = run_eval(args.data, seqs, args.det, out, config, progress=not args.quiet,
-                             placement=placement(config), engine=_engine(args))
+                             placement=placement(config), engine=_engine(args), cache_dir=_cache_dir(args))
     if table:
         print(format_table(table))
         print(f"results and metrics.json in {out}")
@@ -298,7 +311,6 @@ def _rates(text: str) -> tuple[int, ...]:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
-    from siamtrack.tracker.core.perception_store import default_cache_dir
 
     from .tune import run_tune
 
@@ -309,7 +321,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     run_tune(args.data, _names(args.seqs) if args.seqs else None, config, args.trials, args.seed, args.out,
              args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]),
              rates=_rates(args.rates), engine=engine, batch=args.batch or engine.workers,
-             cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()))
+             cache_dir=_cache_dir(args))
     return 0
 
 

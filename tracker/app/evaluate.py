@@ -13,10 +13,11 @@ from .units import SERIAL, Engine, Unit, report_failures, run_units
 
 
 def run_eval(data_dir: Path, seqs: list[str] | None, det_file: str | None, out_dir: Path, config: Config,
-             progress: bool = True, placement: Placement = no_placement, engine: Engine = SERIAL
-             ) -> tuple[dict[str, dict[str, float]], int]:
+             progress: bool = True, placement: Placement = no_placement, engine: Engine = SERIAL,
+             cache_dir: Path | None = None) -> tuple[dict[str, dict[str, float]], int]:
     """Track and score; write ``<out>/<SEQ>.txt`` and ``<out>/metrics.json`` (the sequences that
     worked); return the table and how many sequences failed (each reported in one line).
+    ``cache_dir``: read and fill the perception cache there (``perception_store.py``).
 
     Serially the tracker thread is placed on its CPU (``placement``); a worker is one process of
     several and is not pinned."""
@@ -24,7 +25,8 @@ def run_eval(data_dir: Path, seqs: list[str] | None, det_file: str | None, out_d
     det_file = det_file or config.detections.file
     out_dir.mkdir(parents=True, exist_ok=True)
     where = placement if engine.serial else no_placement
-    units = [Unit(name, evaluate_sequence, (data_dir, name, det_file, out_dir, config, where)) for name in names]
+    units = [Unit(name, evaluate_sequence, (data_dir, name, det_file, out_dir, config, where, cache_dir))
+             for name in names]
     outcomes = run_units(units, engine, progress, desc="sequences")
     runs: list[SequenceRun] = [o.value for o in outcomes if o.ok]
     for run in runs:

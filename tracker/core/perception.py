@@ -52,7 +52,8 @@ class SequencePerception:
     info: SeqInfo
     floor: float
     frames: dict[int, FramePerception]
-    dropped_outside = 0  # (a class constant: the loop's detection-source protocol)
+    dropped: int = 0  # boxes of the file lying wholly outside the frame (not kept)
+    dropped_outside = 0  # (a class constant: the loop's detection-source protocol; replay drops nothing)
 
     def at(self, frame: int, image: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The frame's boxes and scores (the loop's detection source)."""
@@ -102,8 +103,11 @@ def perceive(seq_dir: Path, config: Config, floor: float,
     det_path = seq_dir / config.detections.file
     if not det_path.is_file():
         raise InputError(f"{det_path}: detection file not found")
-    table = prepare_detections(det_path, info.width, info.height, config.detections.score_source,
-                               calibrations).table
+    prepared = prepare_detections(det_path, info.width, info.height, config.detections.score_source, calibrations)
+    table = prepared.table
+    if table.last_frame > info.length:
+        raise InputError(f"{det_path}: detections reach frame {table.last_frame} but "
+                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
     kept = BoxTable(*(column[table.scores >= floor] for column in
                       (table.frames, table.ids, table.boxes, table.scores, table.classes)))
     scorer = build_scorer(config, info.frame_rate)
@@ -111,7 +115,7 @@ def perceive(seq_dir: Path, config: Config, floor: float,
     describer = _Describer(scorer, camera)
     frames = prefetched(open_frames(seq_dir)) if pixels else ((index, None) for index in range(1, info.length + 1))
     run_frames(frames, PreparedDetections(kept, 0), describer, [], pixels)
-    return SequencePerception(seq_dir, info, floor, describer.seen)
+    return SequencePerception(seq_dir, info, floor, describer.seen, prepared.dropped_outside)
 
 
 class ReplayScorer:

@@ -18,9 +18,11 @@ and renamed into place, so readers (several workers at once) see a whole file or
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,8 @@ from siamtrack.siamese_cnn.atomic import atomic_path
 from siamtrack.siamese_cnn.matcher import PatchDescriptors
 from siamtrack.tracker.io.mot import read_seqinfo
 
-from .perception import FramePerception, SequencePerception, perceive
+from .perception import FramePerception, SequencePerception, perceive, replay
+from .sequence import SequenceRun
 
 FORMAT = 1
 
@@ -93,7 +96,8 @@ def save_perception(perception: SequencePerception, path: Path, key: str) -> Non
         arrays.update(embeddings=joined.embeddings.numpy(), hist=joined.hist, occlusion=joined.occlusion)
         if joined.units is not None:
             arrays["units"] = joined.units.numpy()
-    meta = {"format": FORMAT, "key": key, "sequence": perception.info.name, "floor": perception.floor}
+    meta = {"format": FORMAT, "key": key, "sequence": perception.info.name, "floor": perception.floor,
+            "dropped": perception.dropped}
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
@@ -122,7 +126,8 @@ def load_perception(path: Path, key: str, seq_dir: Path) -> SequencePerception |
         appearance = everything.rows(lo, hi) if described and hi > lo else None
         camera = arrays["camera"][i] if arrays["camera_known"][i] else None
         frames[frame] = FramePerception(arrays["boxes"][lo:hi], arrays["scores"][lo:hi], appearance, camera)
-    return SequencePerception(Path(seq_dir), read_seqinfo(seq_dir), float(meta["floor"]), frames)
+    return SequencePerception(Path(seq_dir), read_seqinfo(seq_dir), float(meta["floor"]), frames,
+                              int(meta.get("dropped", 0)))
 
 
 def cached_perceive(seq_dir: Path, config: Config, floor: float,
@@ -140,3 +145,17 @@ def cached_perceive(seq_dir: Path, config: Config, floor: float,
     perception = perceive(seq_dir, config, floor, calibrations)
     save_perception(perception, path, key)
     return perception, path
+
+
+def track_cached(seq_dir: Path, det_path: Path, config: Config, cache_dir: Path) -> SequenceRun:
+    """``track_sequence`` through the perception cache: the same rows (a perception kept from floor
+    0 replays to exactly the direct run's, camera motion included; a test checks it), and a second
+    evaluation of the sequence costs only the linking. Online mode only."""
+    seq_dir = Path(seq_dir)
+    info = read_seqinfo(seq_dir)
+    config = dataclasses.replace(config, detections=dataclasses.replace(config.detections, file=str(det_path)))
+    start = time.perf_counter()
+    perception, _ = cached_perceive(seq_dir, config, 0.0, None, cache_dir)
+    rows = replay(perception, config)
+    without_camera = config.tracker.camera_motion and not (seq_dir / info.image_dir).is_dir()
+    return SequenceRun(info, rows, time.perf_counter() - start, info.length, perception.dropped, without_camera)

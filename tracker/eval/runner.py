@@ -11,6 +11,7 @@ from siamtrack.configs import Config
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.core.loop import Placement, no_placement
+from siamtrack.tracker.core.perception_store import track_cached
 from siamtrack.tracker.core.sequence import track_sequence
 from siamtrack.tracker.io.mot import write_results
 
@@ -62,13 +63,18 @@ class SequenceRun:
 
 
 def evaluate_sequence(data_dir: Path, name: str, det_file: str, out_dir: Path, config: Config,
-                      placement: Placement = no_placement) -> SequenceRun:
-    """Track ``data_dir/name`` from ``det_file``, write ``<out>/<name>.txt`` and score it."""
+                      placement: Placement = no_placement, cache_dir: Path | None = None) -> SequenceRun:
+    """Track ``data_dir/name`` from ``det_file``, write ``<out>/<name>.txt`` and score it; with
+    ``cache_dir`` (online mode), through the perception cache: the same rows, and a second run of
+    the sequence costs only the linking."""
     seq_dir = data_dir / name
     det_path = seq_dir / det_file if not Path(det_file).is_absolute() else Path(det_file)
     if not det_path.is_file():
         raise InputError(f"{det_path}: detection file not found")
-    run = track_sequence(seq_dir, det_path, config, placement)
+    if cache_dir is not None and config.mode == "online":
+        run = track_cached(seq_dir, det_path, config, cache_dir)
+    else:
+        run = track_sequence(seq_dir, det_path, config, placement)
     notes = []
     if run.dropped_outside:
         notes.append(f"warning: {det_path}: dropped {run.dropped_outside} boxes lying wholly outside the frame")

@@ -8,8 +8,9 @@ import numpy as np
 
 from siamtrack.configs import default_config
 from siamtrack.tracker.core.perception import perceive, replay
-from siamtrack.tracker.core.perception_store import cached_perceive, load_perception, perception_key
-from tests.conftest import DEMO_SEQ
+from siamtrack.tracker.core.perception_store import cached_perceive, load_perception, perception_key, track_cached
+from siamtrack.tracker.core.sequence import track_sequence
+from tests.conftest import DEMO_SEQ, SHARED_MOT, needs_shared
 
 
 def test_a_stored_perception_replays_to_the_same_tracks(tmp_path: Path):
@@ -49,3 +50,29 @@ def test_the_key_follows_what_the_perception_depends_on(tmp_path: Path):
     assert load_perception(tmp_path / "missing.npz", key, DEMO_SEQ) is None
     (tmp_path / "broken.npz").write_bytes(b"PK not a zip")
     assert load_perception(tmp_path / "broken.npz", key, DEMO_SEQ) is None
+
+
+def test_eval_through_the_cache_writes_what_the_direct_run_writes(tmp_path: Path):
+    from siamtrack.tracker.app.cli import main
+
+    cache = tmp_path / "cache"
+    assert main(["eval", "--data", str(DEMO_SEQ.parent), "--out", str(tmp_path / "direct"), "--quiet",
+                 "--no-cache"]) == 0
+    assert not cache.exists()
+    for run in ("cold", "warm"):
+        assert main(["eval", "--data", str(DEMO_SEQ.parent), "--out", str(tmp_path / run), "--quiet",
+                     "--cache-dir", str(cache)]) == 0
+        stored = list(cache.glob("*.npz"))
+        if run == "cold":
+            written = stored[0].stat().st_mtime_ns
+        assert len(stored) == 1 and stored[0].stat().st_mtime_ns == written
+        assert (tmp_path / run / "TUD-Campus.txt").read_bytes() == (tmp_path / "direct" / "TUD-Campus.txt").read_bytes()
+
+
+@needs_shared
+def test_the_cached_run_is_the_direct_run_with_a_moving_camera(tmp_path: Path):
+    seq = SHARED_MOT / "MOT16-11-half"
+    config = default_config()
+    direct = track_sequence(seq, seq / "det" / "det.txt", config)
+    cached = track_cached(seq, seq / "det" / "det.txt", config, tmp_path)
+    assert cached.rows == direct.rows and len(direct.rows) > 5000
