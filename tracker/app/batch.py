@@ -58,11 +58,13 @@ def _one_source(source: str, config: Config, video: Path | None, mot: Path, opti
 def track_many(sources: list[str], out_dir: Path, config: Config, engine: Engine, stem, video: bool,
                options: dict, progress: bool = True) -> list[Outcome]:
     """Each source tracked into ``out_dir``; outcomes in the sources' order. On several workers no
-    run pins its threads to CPUs (``pin_cpus``): the workers share the machine."""
+    run pins its threads to CPUs (``pin_cpus``) and each detector runs on one thread: the workers
+    share the machine."""
     paths = output_paths(sources, out_dir, stem, video)
     out_dir.mkdir(parents=True, exist_ok=True)
     if not engine.serial:
-        config = dataclasses.replace(config, pin_cpus=False)
+        config = dataclasses.replace(config, pin_cpus=False,
+                                     detector=dataclasses.replace(config.detector, threads=1))
     units = [Unit(source, _one_source, (source, config, v, m, options))
              for source, (v, m) in zip(sources, paths, strict=True)]
     return run_units(units, engine, progress, desc="sources")

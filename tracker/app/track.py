@@ -276,12 +276,12 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
                 desc="tracking", dynamic_ncols=True))))
             stack.enter_context(calling_thread_on(tracker_cpus))
             reader = prefetched(frames, on_start=helper_start(helper_cpus))
-            source: DetectionSource = source_dets
+            boxes_from: DetectionSource = source_dets
             if isinstance(source_dets, LiveDetections):  # the detector beside the tracker, a frame or two ahead
                 anywhere = tracker_cpus | helper_cpus if tracker_cpus and helper_cpus else None
-                source = DetectedAhead(source_dets, on_start=helper_start(anywhere))
-                reader = source.frames(reader)
-            result = run_frames(reader, source, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
+                ahead = DetectedAhead(source_dets, on_start=helper_start(anywhere))
+                boxes_from, reader = ahead, ahead.frames(reader)
+            result = run_frames(reader, boxes_from, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
         if mot_out is not None:
             _sorted_results(rows_path, mot_out)
     finally:

@@ -46,6 +46,10 @@ def prefetched(items: Iterable[Any], depth: int = 3, stage_name: str = "decode",
                     return
         except BaseException as error:  # handed to the consumer, raised there
             _put(buffer, _Failure(error), stop)
+        finally:  # a generator behind this one (a reader of its own) stops now, not when collected
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
 
     thread = threading.Thread(target=produce, name="siamtrack-reader", daemon=True)
     thread.start()

@@ -8,7 +8,7 @@ when it is read; a detector's already are probabilities.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -93,8 +93,11 @@ class DetectedAhead:
 
     def frames(self, frames: Iterable[tuple[int, np.ndarray | None]]) -> Iterator[tuple[int, np.ndarray | None]]:
         def detected() -> Iterator[tuple[int, np.ndarray | None, tuple[np.ndarray, np.ndarray]]]:
-            for index, image in frames:
-                yield index, image, self.live.at(index, image)
+            with contextlib.ExitStack() as stack:
+                if isinstance(frames, Generator):  # a reader thread behind it stops with this one
+                    stack.enter_context(contextlib.closing(frames))
+                for index, image in frames:
+                    yield index, image, self.live.at(index, image)
 
         with contextlib.closing(prefetched(detected(), self.depth, "detect-ahead", self.on_start)) as ahead:
             for index, image, found in ahead:
