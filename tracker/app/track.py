@@ -25,12 +25,14 @@ from siamtrack.siamese_cnn.atomic import atomic_path
 from siamtrack.siamese_cnn.device import resolve_device
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.siamese_cnn.timing import stage
+from siamtrack.tracker.core.ahead import FramesAhead
 from siamtrack.tracker.core.build import build_tracker
+from siamtrack.tracker.core.camera import CameraMeter
 from siamtrack.tracker.core.loop import run_frames
 from siamtrack.tracker.core.online import Rows, Track
 from siamtrack.tracker.detectors import build_detector
 from siamtrack.tracker.io.background import BackgroundWorker, prefetched
-from siamtrack.tracker.io.detections import DetectedAhead, DetectionSource, LiveDetections, prepare_detections
+from siamtrack.tracker.io.detections import DetectionSource, LiveDetections, prepare_detections
 from siamtrack.tracker.io.frames import FrameSource, open_frames
 from siamtrack.tracker.io.mot import format_result_rows
 from siamtrack.tracker.video.annotate import Annotator
@@ -277,11 +279,16 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
             stack.enter_context(calling_thread_on(tracker_cpus))
             reader = prefetched(frames, on_start=helper_start(helper_cpus))
             boxes_from: DetectionSource = source_dets
-            if isinstance(source_dets, LiveDetections):  # the detector beside the tracker, a frame or two ahead
+            camera_of = None
+            live = isinstance(source_dets, LiveDetections)
+            if live or config.tracker.camera_motion:  # detector and camera beside the tracker, a frame or two ahead
                 anywhere = tracker_cpus | helper_cpus if tracker_cpus and helper_cpus else None
-                ahead = DetectedAhead(source_dets, on_start=helper_start(anywhere))
+                meter = CameraMeter() if config.tracker.camera_motion else None
+                ahead = FramesAhead(source_dets, meter, on_start=helper_start(anywhere if live else helper_cpus))
                 boxes_from, reader = ahead, ahead.frames(reader)
-            result = run_frames(reader, boxes_from, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True)
+                camera_of = ahead.camera if meter is not None else None
+            result = run_frames(reader, boxes_from, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True,
+                                camera_of=camera_of)
         if mot_out is not None:
             _sorted_results(rows_path, mot_out)
     finally:

@@ -64,12 +64,14 @@ class LoopResult:
 
 def run_frames(frames: Iterable[tuple[int, np.ndarray | None]], detections: DetectionSource, tracker: FrameTracker,
                sinks: list[Sink], needs_images: bool, max_frames: int | None = None,
-               stop_on_interrupt: bool = False) -> LoopResult:
+               stop_on_interrupt: bool = False,
+               camera_of: Callable[[int], np.ndarray | None] | None = None) -> LoopResult:
     """Track ``frames`` (index, image or None) in order.
 
     ``needs_images``: hand the images to the tracker (its scorer looks at pixels); the detection
     source gets them anyway. ``stop_on_interrupt``: Ctrl-C ends the stream at the frame in hand,
     and the sinks still get the final rows (complete outputs up to there); otherwise it propagates.
+    ``camera_of``: each frame's camera motion, measured elsewhere (``ahead.py``), for the tracker.
     """
     start = time.perf_counter()
     interrupted, count, prev = False, 0, None
@@ -81,8 +83,9 @@ def run_frames(frames: Iterable[tuple[int, np.ndarray | None]], detections: Dete
                 if max_frames is not None and index > max_frames:
                     break
                 boxes, scores = detections.at(index, image)
+                extra = {} if camera_of is None else {"camera": camera_of(index)}
                 shown = tracker.step(index, boxes, scores, image if needs_images else None,
-                                     prev if needs_images else None)
+                                     prev if needs_images else None, **extra)
                 rows = tracker.pop_finished_rows()
                 for sink in sinks:
                     sink.frame(index, image, shown, rows)

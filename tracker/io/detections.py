@@ -7,8 +7,7 @@ when it is read; a detector's already are probabilities.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -18,7 +17,6 @@ import numpy as np
 from siamtrack.association.geometry import clip_boxes
 from siamtrack.siamese_cnn.timing import stage
 
-from .background import prefetched
 from .mot import BoxTable, read_detections
 from .score_calibration import calibrate
 
@@ -73,36 +71,3 @@ class LiveDetections:
         self.dropped_outside += int((~keep).sum())
         return boxes[keep], scores[keep]
 
-
-class DetectedAhead:
-    """A detector run on a thread of its own, a few frames ahead of the tracker.
-
-    The detector is the slowest stage of a live run; beside the tracker it overlaps the tracking
-    of the frame before, so the run goes about as fast as the detector alone. Frames keep their
-    order and each frame's boxes are exactly those ``live`` gives it, so the tracks are
-    byte-identical to a serial run. Use ``frames(...)`` as the loop's frames and this as its source.
-    """
-
-    def __init__(self, live: LiveDetections, depth: int = 2, on_start: Callable[[], None] | None = None):
-        self.live, self.depth, self.on_start = live, depth, on_start
-        self._ready: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    @property
-    def dropped_outside(self) -> int:
-        return self.live.dropped_outside
-
-    def frames(self, frames: Iterable[tuple[int, np.ndarray | None]]) -> Iterator[tuple[int, np.ndarray | None]]:
-        def detected() -> Iterator[tuple[int, np.ndarray | None, tuple[np.ndarray, np.ndarray]]]:
-            with contextlib.ExitStack() as stack:
-                if isinstance(frames, Generator):  # a reader thread behind it stops with this one
-                    stack.enter_context(contextlib.closing(frames))
-                for index, image in frames:
-                    yield index, image, self.live.at(index, image)
-
-        with contextlib.closing(prefetched(detected(), self.depth, "detect-ahead", self.on_start)) as ahead:
-            for index, image, found in ahead:
-                self._ready[index] = found
-                yield index, image
-
-    def at(self, frame: int, image: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        return self._ready.pop(frame)
