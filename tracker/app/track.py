@@ -284,7 +284,7 @@ def run_track(source: str | Path, config: Config, video_out: Path | None, mot_ou
             if live or config.tracker.camera_motion:  # detector and camera beside the tracker, a frame or two ahead
                 anywhere = tracker_cpus | helper_cpus if tracker_cpus and helper_cpus else None
                 meter = CameraMeter() if config.tracker.camera_motion else None
-                ahead = FramesAhead(source_dets, meter, on_start=helper_start(anywhere if live else helper_cpus))
+                ahead = FramesAhead(source_dets, meter, on_start=helper_start(anywhere))
                 boxes_from, reader = ahead, ahead.frames(reader)
                 camera_of = ahead.camera if meter is not None else None
             result = run_frames(reader, boxes_from, tracker, sinks, needs_images, max_frames, stop_on_interrupt=True,
