@@ -39,6 +39,8 @@ from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.io.frames import open_frames
 from siamtrack.tracker.io.mot import read_ground_truth, read_seqinfo
 
+from .speed import resized_copy
+
 SEQS = ["TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "MOT16-09", "MOT16-11-half"]
 STREET = ["MOT16-09", "MOT16-11-half"]  # scaled to STREET_WIDTH: small people
 STREET_WIDTH = 768
@@ -73,32 +75,9 @@ def configured(config: Config, setting: str, width: int, height: int) -> Config:
 
 
 def scaled_copy(seq_dir: Path, size: tuple[int, int], out_dir: Path, max_frames: int | None = None) -> Path:
-    """A MOT sequence folder with frames resized to ``size`` and gt and detections scaled to match."""
-    info = read_seqinfo(seq_dir)
-    sx, sy = size[0] / info.width, size[1] / info.height
-    target = out_dir / f"{info.name}@{size[0]}x{size[1]}"
-    if (target / "seqinfo.ini").is_file():
-        return target
-    for sub in ("img1", "gt", "det"):
-        (target / sub).mkdir(parents=True, exist_ok=True)
-    length = 0
-    for index, image in open_frames(seq_dir):
-        if max_frames and index > max_frames:
-            break
-        cv2.imwrite(str(target / "img1" / f"{index:06d}.jpg"), cv2.resize(image, size, interpolation=cv2.INTER_AREA),
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
-        length = index
-    for sub, name in (("gt", "gt.txt"), ("det", "det.txt")):
-        rows = np.loadtxt(seq_dir / sub / name, delimiter=",", ndmin=2)
-        rows = rows[rows[:, 0] <= length]
-        rows[:, [2, 4]] *= sx
-        rows[:, [3, 5]] *= sy
-        fmt = ["%d", "%d", "%.2f", "%.2f", "%.2f", "%.2f"] + ["%g"] * (rows.shape[1] - 6)
-        np.savetxt(target / sub / name, rows, delimiter=",", fmt=fmt)
-    (target / "seqinfo.ini").write_text(
-        f"[Sequence]\nname={target.name}\nimDir=img1\nframeRate={info.frame_rate:g}\nseqLength={length}\n"
-        f"imWidth={size[0]}\nimHeight={size[1]}\nimExt=.jpg\n")
-    return target
+    """``NAME@WxH``: the sequence resized (area-averaged, as a smaller camera sees it), gt and det scaled."""
+    name = f"{read_seqinfo(seq_dir).name}@{size[0]}x{size[1]}"
+    return resized_copy(seq_dir, size, out_dir, name, max_frames, cv2.INTER_AREA)
 
 
 def detection_scores(seq: Path, config: Config, step: int) -> dict[str, float]:

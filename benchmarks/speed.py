@@ -39,22 +39,35 @@ THREAD_STAGES = ("decode", "video")  # beside the main thread: the reader thread
 STAGES = THREAD_STAGES + MAIN_STAGES
 
 
-def resized_copy(seq_dir: Path, size: tuple[int, int], out_dir: Path) -> Path:
-    """A MOT sequence folder with frames resized to ``size`` and detections scaled to match."""
+def resized_copy(seq_dir: Path, size: tuple[int, int], out_dir: Path, name: str | None = None,
+                 max_frames: int | None = None, interpolation: int = cv2.INTER_LINEAR) -> Path:
+    """A MOT sequence folder with frames resized to ``size`` and detections (and gt, where there is
+    one) scaled to match; ``max_frames``: only the first ones. An existing copy is reused."""
     info = read_seqinfo(seq_dir)
     sx, sy = size[0] / info.width, size[1] / info.height
-    target = out_dir / f"{info.name}-{size[0]}x{size[1]}"
-    (target / "img1").mkdir(parents=True)
-    (target / "det").mkdir()
+    target = out_dir / (name or f"{info.name}-{size[0]}x{size[1]}")
+    if (target / "seqinfo.ini").is_file():
+        return target
+    (target / "img1").mkdir(parents=True, exist_ok=True)
+    length = 0
     for index, image in open_frames(seq_dir):
-        cv2.imwrite(str(target / "img1" / f"{index:06d}.jpg"), cv2.resize(image, size, interpolation=cv2.INTER_LINEAR),
+        if max_frames and index > max_frames:
+            break
+        cv2.imwrite(str(target / "img1" / f"{index:06d}.jpg"), cv2.resize(image, size, interpolation=interpolation),
                     [cv2.IMWRITE_JPEG_QUALITY, 95])
-    det = np.loadtxt(seq_dir / "det" / "det.txt", delimiter=",", ndmin=2)
-    det[:, [2, 4]] *= sx
-    det[:, [3, 5]] *= sy
-    np.savetxt(target / "det" / "det.txt", det, delimiter=",", fmt="%.2f")
+        length = index
+    for sub, file in (("gt", "gt.txt"), ("det", "det.txt")):
+        if not (seq_dir / sub / file).is_file():
+            continue
+        rows = np.loadtxt(seq_dir / sub / file, delimiter=",", ndmin=2)
+        rows = rows[rows[:, 0] <= length]
+        rows[:, [2, 4]] *= sx
+        rows[:, [3, 5]] *= sy
+        (target / sub).mkdir(exist_ok=True)
+        np.savetxt(target / sub / file, rows, delimiter=",",
+                   fmt=["%d", "%d", "%.2f", "%.2f", "%.2f", "%.2f"] + ["%g"] * (rows.shape[1] - 6))
     (target / "seqinfo.ini").write_text(
-        f"[Sequence]\nname={target.name}\nimDir=img1\nframeRate={info.frame_rate:g}\nseqLength={info.length}\n"
+        f"[Sequence]\nname={target.name}\nimDir=img1\nframeRate={info.frame_rate:g}\nseqLength={length}\n"
         f"imWidth={size[0]}\nimHeight={size[1]}\nimExt=.jpg\n")
     return target
 

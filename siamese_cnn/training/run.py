@@ -45,8 +45,9 @@ def _train(ranks: Ranks, data_dir: Path, train_seqs: list[str], val_seqs: list[s
     spec = cfg.patch
     start = time.monotonic()
     with process_group(ranks, ranks.device(device)):
-        train, holdout = build_training_banks(data_dir, train_seqs, cfg, spec, reid_root)
-        say(f"training patches: {len(train)} ({len(set(train.ids.tolist()))} identities); hold-out: {len(holdout)}"
+        train, holdout = build_training_banks(data_dir, train_seqs, cfg, spec, reid_root, with_holdout=ranks.main)
+        say(f"training patches: {len(train)} ({len(set(train.ids.tolist()))} identities); "
+            f"hold-out: {len(holdout) if holdout is not None else 0}"
             + (f"; {ranks.world} processes" if ranks.world > 1 else ""))
         matcher, history = train_matcher(train, holdout, cfg, spec, progress=progress, device=device, ranks=ranks)
     if not ranks.main:

@@ -80,8 +80,9 @@ def _channel_stats(bank: PatchBank, channels: int, rng: np.random.Generator) -> 
 
 
 def build_training_banks(data_dir: Path, train_seqs: list[str], cfg: MatcherTrainConfig, spec: PatchSpec,
-                         reid_root: Path | None) -> tuple[PatchBank, PatchBank]:
-    """(training bank with jittered boxes, hold-out protocol bank) from the training sequences."""
+                         reid_root: Path | None, with_holdout: bool = True) -> tuple[PatchBank, PatchBank | None]:
+    """(training bank with jittered boxes, hold-out protocol bank) from the training sequences;
+    ``with_holdout`` False: no hold-out (a DDP rank other than the main one never evaluates)."""
     train_parts, holdout_dirs = [], []
     for name in train_seqs:
         seq_dir = data_dir / name
@@ -93,7 +94,8 @@ def build_training_banks(data_dir: Path, train_seqs: list[str], cfg: MatcherTrai
     for name in cfg.reid:
         root = reid_root / name if reid_root is not None else Path(name)
         train_parts.append(reid_bank(root, spec))
-    holdout = protocol_bank(holdout_dirs, spec, step=5, frame_range=(1 - cfg.holdout_fraction, 1.0))
+    holdout = protocol_bank(holdout_dirs, spec, step=5, frame_range=(1 - cfg.holdout_fraction, 1.0)) \
+        if with_holdout else None
     return concat_banks(train_parts), holdout
 
 
@@ -137,7 +139,7 @@ class _PairLoss(torch.nn.Module):
         return loss
 
 
-def train_matcher(train: PatchBank, holdout: PatchBank, cfg: MatcherTrainConfig, spec: PatchSpec,
+def train_matcher(train: PatchBank, holdout: PatchBank | None, cfg: MatcherTrainConfig, spec: PatchSpec,
                   log=None, progress: bool = True, device: str = "cpu", ranks: Ranks | None = None
                   ) -> tuple[PatchMatcher, list[dict]]:
     """``device``: where the training steps run (cpu, cuda, cuda:N, auto); the hold-out evaluation

@@ -20,8 +20,16 @@ from .runtime import tune_for_speed
 
 # --detector-speed: the SSDLite tiling it stands for (tracker/detectors/tiles.py). fast: one pass unless the
 # frame is wider than 1.5:1 (a 1224x370 street in one pass is hopeless); accurate: the shipped default.
-DETECTOR_SPEEDS = {"fast": ["detector.ssdlite.tiles=auto", "detector.ssdlite.tile_aspect=1.5"],
-                   "accurate": ["detector.ssdlite.tiles=auto", "detector.ssdlite.tile_aspect=0.55"]}
+DETECTOR_SPEEDS = {"fast": {"tiles": "auto", "tile_aspect": 1.5}, "accurate": None}
+
+
+def _detector_speed(speed: str) -> list[str]:
+    """The ``--set`` overrides ``--detector-speed`` stands for."""
+    from siamtrack.configs import default_config
+
+    shipped = default_config().detector.ssdlite
+    chosen = DETECTOR_SPEEDS[speed] or {"tiles": shipped.tiles, "tile_aspect": shipped.tile_aspect}
+    return [f"detector.ssdlite.{key}={value}" for key, value in chosen.items()]
 
 
 def _checked(convert, ok, expected: str):
@@ -253,7 +261,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     if args.conf is not None:
         args.overrides = [*args.overrides, f"tracker.min_score={args.conf}"]
     if args.detector_speed is not None:
-        args.overrides = [*args.overrides, *DETECTOR_SPEEDS[args.detector_speed]]
+        args.overrides = [*args.overrides, *_detector_speed(args.detector_speed)]
     config = _runtime_config(args)
     from .batch import expand_sources
 
@@ -277,8 +285,12 @@ def _cmd_track(args: argparse.Namespace) -> int:
           f"(detections: {summary.detections}; CNN on {summary.device}; {summary.frame_rate:g} fps source)")
     if summary.dropped_outside:
         print(f"warning: dropped {summary.dropped_outside} detections lying wholly outside the frame", file=sys.stderr)
-    print("wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None))
+    print(_written(summary))
     return 130 if summary.interrupted else 0
+
+
+def _written(summary) -> str:
+    return "wrote " + " and ".join(str(p) for p in (summary.video, summary.mot) if p is not None)
 
 
 def _track_many(args: argparse.Namespace, sources: list[str], config) -> int:
@@ -296,8 +308,7 @@ def _track_many(args: argparse.Namespace, sources: list[str], config) -> int:
     for outcome in outcomes:
         if outcome.ok:
             s = outcome.value
-            written = " and ".join(str(p) for p in (s.video, s.mot) if p is not None)
-            print(f"{outcome.name}: {s.frames} frames, {s.tracks} tracks, {s.fps:.1f} fps; wrote {written}")
+            print(f"{outcome.name}: {s.frames} frames, {s.tracks} tracks, {s.fps:.1f} fps; {_written(s)}")
     failed = report_failures(outcomes)
     print(f"tracked {len(outcomes) - failed} of {len(outcomes)} sources")
     return 2 if failed else 0
@@ -315,8 +326,6 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     from .tune import run_tune
 
     config = _runtime_config(args)
-    if args.no_cache and args.cache_dir:
-        raise InputError("--no-cache and --cache-dir: give one")
     engine = _engine(args)
     run_tune(args.data, _names(args.seqs) if args.seqs else None, config, args.trials, args.seed, args.out,
              args.space, progress=not args.quiet, command="siamtrack " + " ".join(sys.argv[1:]),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from siamtrack.configs import Config
 from siamtrack.tracker.core.loop import Placement, no_placement
-from siamtrack.tracker.eval.runner import SequenceRun, evaluate_sequence, find_sequences, write_metrics
+from siamtrack.tracker.eval.runner import ScoredSequence, evaluate_sequence, find_sequences, write_metrics
 
 from .units import SERIAL, Engine, Unit, report_failures, run_units
 
@@ -28,7 +28,7 @@ def run_eval(data_dir: Path, seqs: list[str] | None, det_file: str | None, out_d
     units = [Unit(name, evaluate_sequence, (data_dir, name, det_file, out_dir, config, where, cache_dir))
              for name in names]
     outcomes = run_units(units, engine, progress, desc="sequences")
-    runs: list[SequenceRun] = [o.value for o in outcomes if o.ok]
+    runs: list[ScoredSequence] = [o.value for o in outcomes if o.ok]
     for run in runs:
         for note in run.notes:
             print(note, file=sys.stderr)

@@ -27,13 +27,13 @@ from siamtrack.configs.loading import read_yaml
 from siamtrack.siamese_cnn.atomic import atomic_write
 from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.core.perception import SequencePerception, replay
-from siamtrack.tracker.core.perception_store import cached_perceive, load_perception, perception_key
+from siamtrack.tracker.core.perception_store import cached_perceive, load_perception
 from siamtrack.tracker.eval.metrics import score_sequence
 from siamtrack.tracker.io.mot import write_results
 from siamtrack.tracker.io.subsample import subsample_sequence
 
 from .search import Param, SearchResult, parse_param, search
-from .units import SERIAL, Engine, Unit, run_units
+from .units import SERIAL, Engine, Session, Unit
 
 TUNE_SPACE = DEFAULT_CONFIG.with_name("tune.yaml")
 
@@ -110,26 +110,26 @@ class TuneResult:
 
 @dataclass(frozen=True)
 class StoredPerception:
-    """Where a worker finds a sequence's perception: the cache file, its key and the sequence."""
+    """Where a worker finds a sequence's perception: the cache file (checked against its key when
+    this run perceived or read it) and the sequence."""
 
     path: Path
-    key: str
     seq_dir: Path
 
 
-_LOADED: dict[tuple[Path, str], SequencePerception] = {}  # per worker process: each file read once
+_LOADED: dict[Path, SequencePerception] = {}  # per worker process: each file read once
 
 
 def _perceptions(sources: list[SequencePerception | StoredPerception]) -> list[SequencePerception]:
     out = []
     for source in sources:
         if isinstance(source, StoredPerception):
-            if (source.path, source.key) not in _LOADED:
-                loaded = load_perception(source.path, source.key, source.seq_dir)
+            if source.path not in _LOADED:
+                loaded = load_perception(source.path, None, source.seq_dir)
                 if loaded is None:
                     raise InputError(f"{source.path}: perception cache file missing or unreadable on this worker")
-                _LOADED[source.path, source.key] = loaded
-            source = _LOADED[source.path, source.key]
+                _LOADED[source.path] = loaded
+            source = _LOADED[source.path]
         out.append(source)
     return out
 
@@ -151,16 +151,18 @@ def tune(perceptions: list[SequencePerception], config: Config, space: TuneSpace
         raise InputError("tuning on workers needs the perception cache (it is how workers share it)")
     sources: list = perceptions if engine.serial else stored
 
-    def evaluate(batch_values: list[dict[str, Any]]) -> list[float]:
-        units = [Unit(f"trial {json.dumps(v, default=str)}", trial_hota, (sources, config, v)) for v in batch_values]
-        outcomes = run_units(units, engine, progress=False)
-        failed = [o for o in outcomes if not o.ok]
-        if failed:
-            raise InputError(f"{failed[0].name}: {failed[0].error}")
-        return [o.value for o in outcomes]
+    with Session(engine) as session:  # the workers (and the perceptions they loaded) serve every round
+        def evaluate(batch_values: list[dict[str, Any]]) -> list[float]:
+            units = [Unit(f"trial {json.dumps(v, default=str)}", trial_hota, (sources, config, v))
+                     for v in batch_values]
+            outcomes = session.run(units, progress=False)
+            failed = [o for o in outcomes if not o.ok]
+            if failed:
+                raise InputError(f"{failed[0].name}: {failed[0].error}")
+            return [o.value for o in outcomes]
 
-    found = search(space.params, None, trials, seed, current_values(config, space.params), on_trial, batch,
-                   evaluate)
+        found = search(space.params, None, trials, seed, current_values(config, space.params), on_trial, batch,
+                       evaluate)
     best = with_settings(config, found.best)
     with tempfile.TemporaryDirectory(prefix="siamtrack-tune-") as tmp:
         _, per_sequence = mean_hota(perceptions, best, Path(tmp))
@@ -184,7 +186,7 @@ def perceive_all(data_dir: Path, names: list[str], config: Config, floor: float,
             perception, path = cached_perceive(copy, config, floor, calibrations, cache_dir)
             out.append(perception)
             if path is not None:
-                stored.append(StoredPerception(path, perception_key(copy, config, floor, calibrations), copy))
+                stored.append(StoredPerception(path, copy))
             if progress is not None:
                 progress(copy.name)
     return out, (stored if cache_dir is not None else None)

@@ -98,54 +98,77 @@ SERIAL = Engine()
 def run_units(units: Sequence[Unit], engine: Engine = SERIAL, progress: bool = True,
               desc: str = "units") -> list[Outcome]:
     """Every unit's outcome, in the units' order; progress shows units done / total."""
-    bar = tqdm(total=len(units), desc=desc, unit="unit", disable=not progress, file=sys.stderr, dynamic_ncols=True)
-    with bar:
-        if engine.serial or len(units) == 0:
-            outcomes = []
-            for unit in units:
-                outcomes.append(_call(unit))
-                bar.update(1)
-            return outcomes
-        if engine.kind == "ray":
-            return _run_on_ray(units, engine, bar)
-        context = multiprocessing.get_context("spawn")  # no forked copies of torch's threads
-        workers = min(engine.workers, len(units))
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            futures = [pool.submit(_call, unit) for unit in units]
+    with Session(engine) as session:
+        return session.run(units, progress, desc)
+
+
+class Session:
+    """An engine kept open for several batches of units: the worker processes (and what each has
+    loaded, e.g. a perception file) or the Ray connection, started once, not once per batch, as a
+    search's rounds of trials need."""
+
+    def __init__(self, engine: Engine = SERIAL):
+        self.engine = engine
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._ray = None
+        self._ray_started_here = False
+
+    def __enter__(self) -> Session:
+        if self.engine.kind == "ray":
+            self._start_ray()
+        elif not self.engine.serial:
+            context = multiprocessing.get_context("spawn")  # no forked copies of torch's threads
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.engine.workers, mp_context=context,
+                                                                initializer=_worker_start)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._ray_started_here:
+            self._ray.shutdown()
+
+    def run(self, units: Sequence[Unit], progress: bool = True, desc: str = "units") -> list[Outcome]:
+        with tqdm(total=len(units), desc=desc, unit="unit", disable=not progress, file=sys.stderr,
+                  dynamic_ncols=True) as bar:
+            if self._ray is not None:
+                return self._run_on_ray(units, bar)
+            if self._pool is None:
+                outcomes = []
+                for unit in units:
+                    outcomes.append(_call(unit))
+                    bar.update(1)
+                return outcomes
+            futures = [self._pool.submit(_call, unit) for unit in units]
             for _ in concurrent.futures.as_completed(futures):
                 bar.update(1)
             return [_collected(future, unit) for future, unit in zip(futures, units, strict=True)]
 
-
-def _collected(future: concurrent.futures.Future, unit: Unit) -> Outcome:
-    try:
-        return future.result()
-    except concurrent.futures.process.BrokenProcessPool:
-        return Outcome(unit.name, error="its worker process died (out of memory or killed)")
-
-
-def _run_on_ray(units: Sequence[Unit], engine: Engine, bar: tqdm) -> list[Outcome]:
-    try:
-        import ray
-    except ImportError:
-        raise InputError('--engine ray: Ray is not installed (pip install "siamtrack[ray]")') from None
-    started_here = not ray.is_initialized()
-    if started_here and engine.address:
-        _check_reachable(engine.address)
-    if started_here:
+    def _start_ray(self) -> None:
         try:
-            if engine.address:
-                ray.init(address=engine.address, log_to_driver=False, logging_level="ERROR")
+            import ray
+        except ImportError:
+            raise InputError('--engine ray: Ray is not installed (pip install "siamtrack[ray]")') from None
+        self._ray = ray
+        if ray.is_initialized():
+            return
+        try:
+            if self.engine.address:
+                _check_reachable(self.engine.address)
+                ray.init(address=self.engine.address, log_to_driver=False, logging_level="ERROR")
             else:
-                ray.init(num_cpus=engine.workers, include_dashboard=False, log_to_driver=False,
+                ray.init(num_cpus=self.engine.workers, include_dashboard=False, log_to_driver=False,
                          logging_level="ERROR")
         except (ConnectionError, RuntimeError, ValueError) as error:
-            where = engine.address or "a local instance"
+            where = self.engine.address or "a local instance"
             raise InputError(f"--engine ray: cannot connect to {where} ({_one_line(error)})") from None
-    try:
+        self._ray_started_here = True
+
+    def _run_on_ray(self, units: Sequence[Unit], bar: tqdm) -> list[Outcome]:
+        ray = self._ray
         task = ray.remote(num_cpus=1)(_ray_call)
         pending = {task.remote(unit): i for i, unit in enumerate(units)}
-        outcomes: list[Outcome | None] = [None] * len(units)
+        outcomes: list[Outcome] = [Outcome(unit.name, error="not run") for unit in units]
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
@@ -155,10 +178,14 @@ def _run_on_ray(units: Sequence[Unit], engine: Engine, bar: tqdm) -> list[Outcom
                 except ray.exceptions.RayError as error:  # the task's process or node was lost
                     outcomes[index] = Outcome(units[index].name, error=f"lost on Ray ({type(error).__name__})")
                 bar.update(1)
-        return [o for o in outcomes if o is not None]
-    finally:
-        if started_here:
-            ray.shutdown()
+        return outcomes
+
+
+def _collected(future: concurrent.futures.Future, unit: Unit) -> Outcome:
+    try:
+        return future.result()
+    except concurrent.futures.process.BrokenProcessPool:
+        return Outcome(unit.name, error="its worker process died (out of memory or killed)")
 
 
 def _check_reachable(address: str, seconds: float = 5.0) -> None:

@@ -32,7 +32,7 @@ from .build import build_scorer, build_tracker
 from .camera import CameraMeter
 from .loop import RowCollector, run_frames
 from .online import Rows
-from .sequence import frame_use
+from .sequence import check_reach, frame_use
 from .stitching import stitch
 
 
@@ -105,9 +105,7 @@ def perceive(seq_dir: Path, config: Config, floor: float,
         raise InputError(f"{det_path}: detection file not found")
     prepared = prepare_detections(det_path, info.width, info.height, config.detections.score_source, calibrations)
     table = prepared.table
-    if table.last_frame > info.length:
-        raise InputError(f"{det_path}: detections reach frame {table.last_frame} but "
-                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+    check_reach(table, info, det_path, seq_dir)
     kept = BoxTable(*(column[table.scores >= floor] for column in
                       (table.frames, table.ids, table.boxes, table.scores, table.classes)))
     scorer = build_scorer(config, info.frame_rate)

@@ -19,6 +19,7 @@ and renamed into place, so readers (several workers at once) see a whole file or
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -48,6 +49,13 @@ def default_cache_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    return _digest_of(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest_of(path: str, size: int, mtime_ns: int) -> str:
+    """A file's sha256, computed once per version of it: every key of a run hashes the same matcher."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -104,12 +112,13 @@ def save_perception(perception: SequencePerception, path: Path, key: str) -> Non
             np.savez(handle, meta=np.asarray(json.dumps(meta)), **arrays)
 
 
-def load_perception(path: Path, key: str, seq_dir: Path) -> SequencePerception | None:
-    """The stored perception, or None when there is none for this key (or the file is unreadable)."""
+def load_perception(path: Path, key: str | None, seq_dir: Path) -> SequencePerception | None:
+    """The stored perception, or None when there is none for this key (or the file is unreadable);
+    ``key`` None: whatever key the file was written for (a file this run has just checked)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta.get("format") != FORMAT or meta.get("key") != key:
+            if meta.get("format") != FORMAT or key is not None and meta.get("key") != key:
                 return None
             arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, KeyError, json.JSONDecodeError):

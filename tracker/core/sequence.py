@@ -15,7 +15,7 @@ from siamtrack.siamese_cnn.errors import InputError
 from siamtrack.tracker.io.background import prefetched
 from siamtrack.tracker.io.detections import prepare_detections
 from siamtrack.tracker.io.frames import open_frames
-from siamtrack.tracker.io.mot import SeqInfo, read_seqinfo
+from siamtrack.tracker.io.mot import BoxTable, SeqInfo, read_seqinfo
 
 from .build import build_scorer, build_tracker, check_mode
 from .loop import Placement, RowCollector, no_placement, run_frames
@@ -57,13 +57,18 @@ def frame_use(seq_dir: Path, info: SeqInfo, scorer: LinkScorer, config: Config) 
     return scorer.needs_images or camera, camera
 
 
+def check_reach(table: BoxTable, info: SeqInfo, det_path: Path, seq_dir: Path) -> None:
+    """Detections past the sequence's end mean the file and the frames do not belong together."""
+    if table.last_frame > info.length:
+        raise InputError(f"{det_path}: detections reach frame {table.last_frame} but "
+                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+
+
 def track_sequence(seq_dir: Path, det_path: Path, config: Config, placement: Placement = no_placement) -> SequenceRun:
     """Track one MOT sequence from a detection file (``placement``: where the app wants the threads)."""
     info = read_seqinfo(seq_dir)
     dets = prepare_detections(det_path, info.width, info.height, config.detections.score_source)
-    if dets.table.last_frame > info.length:
-        raise InputError(f"{det_path}: detections reach frame {dets.table.last_frame} but "
-                         f"{seq_dir / 'seqinfo.ini'} says the sequence has {info.length} frames")
+    check_reach(dets.table, info, det_path, seq_dir)
     check_mode(config)
     scorer = build_scorer(config, info.frame_rate)
     pixels, camera = frame_use(seq_dir, info, scorer, config)

@@ -39,8 +39,9 @@ class OnnxNetwork:
             raise InputError(f"{path}: detector runtime onnxruntime asked for but not installed "
                              "(pip install onnxruntime)")
         self.path, self._outputs = path, outputs
-        self.runtime = "onnxruntime" if runtime == "auto" and onnxruntime_available() else \
-            "opencv" if runtime == "auto" else runtime
+        if runtime == "auto":
+            runtime = "onnxruntime" if onnxruntime_available() else "opencv"
+        self.runtime = runtime
         self.device = "cpu"
         if self.runtime == "onnxruntime":
             self._open_onnxruntime(threads, device)

@@ -48,7 +48,7 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
 
 
 @dataclass
-class SequenceRun:
+class ScoredSequence:
     """One sequence tracked, written and scored (what an evaluation unit sends back)."""
 
     name: str
@@ -63,7 +63,7 @@ class SequenceRun:
 
 
 def evaluate_sequence(data_dir: Path, name: str, det_file: str, out_dir: Path, config: Config,
-                      placement: Placement = no_placement, cache_dir: Path | None = None) -> SequenceRun:
+                      placement: Placement = no_placement, cache_dir: Path | None = None) -> ScoredSequence:
     """Track ``data_dir/name`` from ``det_file``, write ``<out>/<name>.txt`` and score it; with
     ``cache_dir`` (online mode), through the perception cache: the same rows, and a second run of
     the sequence costs only the linking."""
@@ -82,10 +82,10 @@ def evaluate_sequence(data_dir: Path, name: str, det_file: str, out_dir: Path, c
         notes.append(f"note: {seq_dir}: no frames, so tracked without camera-motion compensation")
     result_file = out_dir / f"{name}.txt"
     write_results(result_file, run.rows)
-    return SequenceRun(name, score_sequence(data_dir, name, result_file), run.frames, run.seconds, notes)
+    return ScoredSequence(name, score_sequence(data_dir, name, result_file), run.frames, run.seconds, notes)
 
 
-def write_metrics(runs: list[SequenceRun], data_dir: Path, det_file: str, out_dir: Path
+def write_metrics(runs: list[ScoredSequence], data_dir: Path, det_file: str, out_dir: Path
                   ) -> dict[str, dict[str, float]]:
     """The table (a row per sequence, then the combined row), also written as ``<out>/metrics.json``
     (not written without a sequence)."""

@@ -70,4 +70,3 @@ class LiveDetections:
         boxes, keep = clip_boxes(boxes, self.width, self.height)
         self.dropped_outside += int((~keep).sum())
         return boxes[keep], scores[keep]
-
