@@ -185,6 +185,10 @@ def run_fold(fold: Fold, args: argparse.Namespace, base: Config, learned_base: C
               _config_key(base), cal]
     work = args.out / "work" / fold.held_out
     folds_dir = args.out / "folds"
+    if args.models_only:
+        train_fold_models(fold, args.data, args.reid, args.models or args.out / "models",
+                          load_training_config(args.recipe, args.recipe_set), log, cal)
+        return None
     reference = _cached(folds_dir / f"{fold.held_out}.reference.json",
                         recipe_key("reference", *common, args.peer_trials,
                                    [dataclasses.astuple(p) for p in PEER_SPACE]),
@@ -336,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reference-only", action="store_true",
                         help="only the parts without learned models (geometry scorer, peers); no report")
+    parser.add_argument("--models-only", action="store_true",
+                        help="only train (or find cached) each fold's matcher and linker; no search, no report")
     parser.add_argument("--siamtrack-seed", type=int, help="another seed for siamtrack's rule search only (to "
                                                            "measure the protocol's seed noise; with --name)")
     parser.add_argument("--config", type=Path, default=START,
@@ -352,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.folds.split(",") if args.folds else SEQUENCES
     learned_base = load_config(args.config, [*args.overrides, *args.siamtrack_set])  # base + siamtrack's levers
     records = [run_fold(f, args, base, learned_base) for f in folds(SEQUENCES) if f.held_out in wanted]
-    if args.reference_only:
+    if args.reference_only or args.models_only:
         return 0
     minutes = (time.monotonic() - start) / 60
     command = "python -m benchmarks.generalization " + " ".join(sys.argv[1:] if argv is None else argv)
