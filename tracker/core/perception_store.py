@@ -162,7 +162,9 @@ def track_cached(seq_dir: Path, det_path: Path, config: Config, cache_dir: Path)
     evaluation of the sequence costs only the linking. Online mode only."""
     seq_dir = Path(seq_dir)
     info = read_seqinfo(seq_dir)
-    config = dataclasses.replace(config, detections=dataclasses.replace(config.detections, file=str(det_path)))
+    # absolute: perceive reads it as seq_dir / file, which would repeat a relative seq_dir
+    config = dataclasses.replace(config, detections=dataclasses.replace(config.detections,
+                                                                        file=str(Path(det_path).absolute())))
     start = time.perf_counter()
     perception, _ = cached_perceive(seq_dir, config, 0.0, None, cache_dir)
     rows = replay(perception, config)

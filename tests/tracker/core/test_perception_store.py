@@ -69,6 +69,15 @@ def test_eval_through_the_cache_writes_what_the_direct_run_writes(tmp_path: Path
         assert (tmp_path / run / "TUD-Campus.txt").read_bytes() == (tmp_path / "direct" / "TUD-Campus.txt").read_bytes()
 
 
+def test_eval_through_the_cache_takes_a_relative_data_folder(tmp_path: Path, monkeypatch):
+    from siamtrack.tracker.app.cli import main
+
+    shutil.copytree(DEMO_SEQ, tmp_path / "data" / DEMO_SEQ.name)
+    monkeypatch.chdir(tmp_path)  # as a user types it: --data data, not an absolute path
+    assert main(["eval", "--data", "data", "--out", "out", "--quiet", "--cache-dir", "cache"]) == 0
+    assert (tmp_path / "out" / "TUD-Campus.txt").stat().st_size > 0 and list((tmp_path / "cache").glob("*.npz"))
+
+
 @needs_shared
 def test_the_cached_run_is_the_direct_run_with_a_moving_camera(tmp_path: Path):
     seq = SHARED_MOT / "MOT16-11-half"
